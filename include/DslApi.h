@@ -1,0 +1,295 @@
+/*
+ * DslApi.h - public C API of dsl-webrtc.
+ *
+ * The subset of the DeepStream Services Library (DSL) API that gives a
+ * GStreamer pipeline a live view in web browsers over WebRTC: the WebSocket
+ * Server, the WebRTC Sink, Pipelines, and the Sources and Sinks they need.
+ * Names, types and values are DSL's, so DSL client code compiles unchanged.
+ * Services that DSL does not have are marked "extension".
+ *
+ * Conventions (as in DSL):
+ *  - every service returns a DslReturnType; DSL_RESULT_SUCCESS is 0;
+ *  - strings are wchar_t* (UTF-32 on Linux) in both directions; strings the
+ *    library returns are owned by the library;
+ *  - every service may be called from any thread, and from inside any
+ *    listener callback;
+ *  - every callback runs on the thread of the main loop (the thread that
+ *    iterates GLib's default main context, normally dsl_main_loop_run()).
+ */
+#ifndef _DSL_API_H
+#define _DSL_API_H
+
+#include <stdint.h>
+#include <wchar.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Only the services declared here are exported from libdsl.so. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
+#define DSL_FALSE                                                   0
+#define DSL_TRUE                                                    1
+
+#define DSL_RESULT_SUCCESS                                          0x00000000
+#define DSL_RESULT_FAILURE                                          0x00000001
+#define DSL_RESULT_API_NOT_IMPLEMENTED                              0x00000002
+#define DSL_RESULT_API_NOT_SUPPORTED                                0x00000003
+#define DSL_RESULT_API_NOT_ENABLED                                  0x00000004
+#define DSL_RESULT_INVALID_INPUT_PARAM                              0x00000005
+#define DSL_RESULT_THREW_EXCEPTION                                  0x00000006
+#define DSL_RESULT_INVALID_RESULT_CODE                              UINT32_MAX
+
+/* Component API return values */
+#define DSL_RESULT_COMPONENT_RESULT                                 0x00010000
+#define DSL_RESULT_COMPONENT_NAME_NOT_UNIQUE                        0x00010001
+#define DSL_RESULT_COMPONENT_NAME_NOT_FOUND                         0x00010002
+#define DSL_RESULT_COMPONENT_NAME_BAD_FORMAT                        0x00010003
+#define DSL_RESULT_COMPONENT_THREW_EXCEPTION                        0x00010004
+#define DSL_RESULT_COMPONENT_IN_USE                                 0x00010005
+#define DSL_RESULT_COMPONENT_NOT_USED_BY_PIPELINE                   0x00010006
+#define DSL_RESULT_COMPONENT_NOT_USED_BY_BRANCH                     0x00010007
+#define DSL_RESULT_COMPONENT_NOT_THE_CORRECT_TYPE                   0x00010008
+
+/* Source API return values */
+#define DSL_RESULT_SOURCE_RESULT                                    0x00020000
+#define DSL_RESULT_SOURCE_NAME_NOT_UNIQUE                           0x00020001
+#define DSL_RESULT_SOURCE_NAME_NOT_FOUND                            0x00020002
+#define DSL_RESULT_SOURCE_NAME_BAD_FORMAT                           0x00020003
+#define DSL_RESULT_SOURCE_NOT_FOUND                                 0x00020004
+#define DSL_RESULT_SOURCE_THREW_EXCEPTION                           0x00020005
+#define DSL_RESULT_SOURCE_FILE_NOT_FOUND                            0x00020006
+#define DSL_RESULT_SOURCE_SET_FAILED                                0x00020015
+
+/* Sink API return values */
+#define DSL_RESULT_SINK_RESULT                                      0x00040000
+#define DSL_RESULT_SINK_NAME_NOT_UNIQUE                             0x00040001
+#define DSL_RESULT_SINK_NAME_NOT_FOUND                              0x00040002
+#define DSL_RESULT_SINK_NAME_BAD_FORMAT                             0x00040003
+#define DSL_RESULT_SINK_THREW_EXCEPTION                             0x00040004
+#define DSL_RESULT_SINK_IS_IN_USE                                   0x00040007
+#define DSL_RESULT_SINK_GET_FAILED                                  0x00040008
+#define DSL_RESULT_SINK_SET_FAILED                                  0x00040009
+#define DSL_RESULT_SINK_ENCODER_VALUE_INVALID                       0x0004000A
+#define DSL_RESULT_SINK_COMPONENT_IS_NOT_SINK                       0x0004000C
+#define DSL_RESULT_SINK_COMPONENT_IS_NOT_ENCODE_SINK                0x0004000D
+#define DSL_RESULT_SINK_WEBRTC_CLIENT_LISTENER_ADD_FAILED           0x00040018
+#define DSL_RESULT_SINK_WEBRTC_CLIENT_LISTENER_REMOVE_FAILED        0x00040019
+#define DSL_RESULT_SINK_WEBRTC_CONNECTION_CLOSED_FAILED             0x0004001A
+
+/* Pipeline API return values */
+#define DSL_RESULT_PIPELINE_RESULT                                  0x00080000
+#define DSL_RESULT_PIPELINE_NAME_NOT_UNIQUE                         0x00080001
+#define DSL_RESULT_PIPELINE_NAME_NOT_FOUND                          0x00080002
+#define DSL_RESULT_PIPELINE_NAME_BAD_FORMAT                         0x00080003
+#define DSL_RESULT_PIPELINE_STATE_PAUSED                            0x00080004
+#define DSL_RESULT_PIPELINE_STATE_RUNNING                           0x00080005
+#define DSL_RESULT_PIPELINE_THREW_EXCEPTION                         0x00080006
+#define DSL_RESULT_PIPELINE_COMPONENT_ADD_FAILED                    0x00080007
+#define DSL_RESULT_PIPELINE_COMPONENT_REMOVE_FAILED                 0x00080008
+#define DSL_RESULT_PIPELINE_CALLBACK_ADD_FAILED                     0x0008000E
+#define DSL_RESULT_PIPELINE_CALLBACK_REMOVE_FAILED                  0x0008000F
+#define DSL_RESULT_PIPELINE_FAILED_TO_PLAY                          0x00080010
+#define DSL_RESULT_PIPELINE_FAILED_TO_PAUSE                         0x00080011
+#define DSL_RESULT_PIPELINE_FAILED_TO_STOP                          0x00080012
+#define DSL_RESULT_PIPELINE_GET_FAILED                              0x00080013
+#define DSL_RESULT_PIPELINE_SET_FAILED                              0x00080014
+
+/* Websocket Server Manager API return values */
+#define DSL_RESULT_WEBSOCKET_SERVER_RESULT                          0x00700000
+#define DSL_RESULT_WEBSOCKET_SERVER_THREW_EXCEPTION                 0x00700001
+#define DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED                      0x00700002
+#define DSL_RESULT_WEBSOCKET_SERVER_CLIENT_LISTENER_ADD_FAILED      0x00700003
+#define DSL_RESULT_WEBSOCKET_SERVER_CLIENT_LISTENER_REMOVE_FAILED   0x00700004
+
+/* Encoders, shared by all Encode Sinks */
+#define DSL_ENCODER_HW_H264                                         0
+#define DSL_ENCODER_HW_H265                                         1
+#define DSL_ENCODER_SW_H264                                         2
+#define DSL_ENCODER_SW_H265                                         3
+#define DSL_ENCODER_SW_MPEG4                                        4
+/* extension: values chosen far from DSL's own range */
+#define DSL_ENCODER_SW_VP8                                          0x00001000
+#define DSL_ENCODER_SW_VP9                                          0x00001001
+
+/* Pipeline states: these match GstState */
+#define DSL_STATE_NULL                                              1
+#define DSL_STATE_READY                                             2
+#define DSL_STATE_PAUSED                                            3
+#define DSL_STATE_PLAYING                                           4
+#define DSL_STATE_CHANGE_ASYNC                                      5
+#define DSL_STATE_UNKNOWN                                           UINT32_MAX
+
+/**
+ * Websocket Port number for the WebSocket Server.
+ * If 0 is given to dsl_websocket_server_listening_start, the Server picks an
+ * unused port, and dsl_websocket_server_listening_state_get reports it.
+ */
+#define DSL_WEBSOCKET_SERVER_DEFAULT_WEBSOCKET_PORT                 60001
+
+#define DSL_SOCKET_CONNECTION_STATE_CLOSED                          0
+#define DSL_SOCKET_CONNECTION_STATE_INITIATED                       1
+#define DSL_SOCKET_CONNECTION_STATE_FAILED                          2
+
+typedef uint DslReturnType;
+typedef uint boolean;
+
+typedef struct _dsl_webrtc_connection_data
+{
+    uint current_state;   /* one of DSL_SOCKET_CONNECTION_STATE_* */
+} dsl_webrtc_connection_data;
+
+typedef void (*dsl_state_change_listener_cb)(uint prev_state,
+    uint curr_state, void* client_data);
+
+typedef void (*dsl_eos_listener_cb)(void* client_data);
+
+typedef void (*dsl_websocket_server_client_listener_cb)(const wchar_t* path,
+    void* client_data);
+
+typedef void (*dsl_sink_webrtc_client_listener_cb)(dsl_webrtc_connection_data* info,
+    void* client_data);
+
+/* ------------------------------------------------------------------------
+ * Pipeline
+ * --------------------------------------------------------------------- */
+DslReturnType dsl_pipeline_new(const wchar_t* name);
+DslReturnType dsl_pipeline_new_many(const wchar_t** names);
+DslReturnType dsl_pipeline_new_component_add_many(const wchar_t* name,
+    const wchar_t** components);
+DslReturnType dsl_pipeline_component_add(const wchar_t* name,
+    const wchar_t* component);
+DslReturnType dsl_pipeline_component_add_many(const wchar_t* name,
+    const wchar_t** components);
+DslReturnType dsl_pipeline_component_remove(const wchar_t* name,
+    const wchar_t* component);
+DslReturnType dsl_pipeline_component_remove_many(const wchar_t* name,
+    const wchar_t** components);
+DslReturnType dsl_pipeline_play(const wchar_t* name);
+DslReturnType dsl_pipeline_pause(const wchar_t* name);
+DslReturnType dsl_pipeline_stop(const wchar_t* name);
+DslReturnType dsl_pipeline_state_get(const wchar_t* name, uint* state);
+DslReturnType dsl_pipeline_delete(const wchar_t* name);
+DslReturnType dsl_pipeline_delete_many(const wchar_t** names);
+DslReturnType dsl_pipeline_delete_all();
+uint dsl_pipeline_list_size();
+DslReturnType dsl_pipeline_state_change_listener_add(const wchar_t* name,
+    dsl_state_change_listener_cb listener, void* client_data);
+DslReturnType dsl_pipeline_state_change_listener_remove(const wchar_t* name,
+    dsl_state_change_listener_cb listener);
+DslReturnType dsl_pipeline_eos_listener_add(const wchar_t* name,
+    dsl_eos_listener_cb listener, void* client_data);
+DslReturnType dsl_pipeline_eos_listener_remove(const wchar_t* name,
+    dsl_eos_listener_cb listener);
+
+/* ------------------------------------------------------------------------
+ * Component
+ * --------------------------------------------------------------------- */
+DslReturnType dsl_component_delete(const wchar_t* name);
+DslReturnType dsl_component_delete_many(const wchar_t** names);
+DslReturnType dsl_component_delete_all();
+uint dsl_component_list_size();
+
+/* ------------------------------------------------------------------------
+ * Sources
+ * --------------------------------------------------------------------- */
+DslReturnType dsl_source_file_new(const wchar_t* name,
+    const wchar_t* file_path, boolean repeat_enabled);
+DslReturnType dsl_source_uri_new(const wchar_t* name, const wchar_t* uri,
+    boolean is_live, uint skip_frames, uint drop_frame_interval);
+DslReturnType dsl_source_v4l2_new(const wchar_t* name,
+    const wchar_t* device_location);
+
+/**
+ * extension: a live test pattern (SMPTE bars with a moving element) of the
+ * given size and frame rate, with an optional wall-clock overlay.
+ */
+DslReturnType dsl_source_test_pattern_new(const wchar_t* name,
+    uint width, uint height, uint fps_n, uint fps_d, boolean clock_enabled);
+
+/* ------------------------------------------------------------------------
+ * Sinks
+ * --------------------------------------------------------------------- */
+DslReturnType dsl_sink_fake_new(const wchar_t* name);
+
+DslReturnType dsl_sink_webrtc_new(const wchar_t* name, const wchar_t* stun_server,
+    const wchar_t* turn_server, uint encoder, uint bitrate, uint iframe_interval);
+DslReturnType dsl_sink_webrtc_connection_close(const wchar_t* name);
+DslReturnType dsl_sink_webrtc_servers_get(const wchar_t* name,
+    const wchar_t** stun_server, const wchar_t** turn_server);
+DslReturnType dsl_sink_webrtc_servers_set(const wchar_t* name,
+    const wchar_t* stun_server, const wchar_t* turn_server);
+DslReturnType dsl_sink_webrtc_client_listener_add(const wchar_t* name,
+    dsl_sink_webrtc_client_listener_cb listener, void* client_data);
+DslReturnType dsl_sink_webrtc_client_listener_remove(const wchar_t* name,
+    dsl_sink_webrtc_client_listener_cb listener);
+
+/**
+ * extension: ICE configuration for every WebRTC connection created after the
+ * call. local_addresses is a comma-separated list of local IP addresses that
+ * host candidates are restricted to (NULL or empty: all interfaces);
+ * min_port..max_port restricts the UDP ports (0, 0: any port).
+ * The environment variable DSL_WEBRTC_ICE_ADDRESSES gives the initial list.
+ */
+DslReturnType dsl_webrtc_ice_config_set(const wchar_t* local_addresses,
+    uint min_port, uint max_port);
+
+DslReturnType dsl_sink_encode_settings_get(const wchar_t* name,
+    uint* encoder, uint* bitrate, uint* iframe_interval);
+DslReturnType dsl_sink_encode_dimensions_get(const wchar_t* name,
+    uint* width, uint* height);
+DslReturnType dsl_sink_encode_dimensions_set(const wchar_t* name,
+    uint width, uint height);
+
+/* ------------------------------------------------------------------------
+ * WebSocket Server
+ * --------------------------------------------------------------------- */
+DslReturnType dsl_websocket_server_path_add(const wchar_t* path);
+DslReturnType dsl_websocket_server_listening_start(uint port_number);
+DslReturnType dsl_websocket_server_listening_stop();
+DslReturnType dsl_websocket_server_listening_state_get(boolean* is_listening,
+    uint* port_number);
+DslReturnType dsl_websocket_server_client_listener_add(
+    dsl_websocket_server_client_listener_cb listener, void* client_data);
+DslReturnType dsl_websocket_server_client_listener_remove(
+    dsl_websocket_server_client_listener_cb listener);
+
+/**
+ * extension: the local address the next dsl_websocket_server_listening_start
+ * binds, for example L"127.0.0.1" or L"::1". NULL or L"" binds all
+ * interfaces (the default). Refused with DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED
+ * while listening or for a string that is not an IP address.
+ */
+DslReturnType dsl_websocket_server_bind_address_set(const wchar_t* address);
+
+/**
+ * extension: what the server answers to plain HTTP GET requests outside its
+ * WebSocket paths. NULL: the built-in viewer page at "/" (the default);
+ * L"": nothing (404); a folder: files are served from that folder, never
+ * from outside it. Refused while listening.
+ */
+DslReturnType dsl_websocket_server_http_root_set(const wchar_t* folder);
+
+/* ------------------------------------------------------------------------
+ * General services
+ * --------------------------------------------------------------------- */
+void dsl_main_loop_run();
+void dsl_main_loop_quit();
+void dsl_delete_all();
+const wchar_t* dsl_return_value_to_string(uint result);
+const wchar_t* dsl_state_value_to_string(uint state);
+const wchar_t* dsl_info_version_get();
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _DSL_API_H */

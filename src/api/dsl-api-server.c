@@ -1,0 +1,79 @@
+/* dsl-api-server.c - the dsl_websocket_server_*() services. */
+#include "api/dsl-api.h"
+#include "server/dsl-websocket-server.h"
+
+DslReturnType
+dsl_websocket_server_path_add (const wchar_t * path)
+{
+  DSL_CONTEXT_SCOPE;
+  DSL_API_STRING (p, path);
+  return dsl_websocket_server_add_path (dsl_websocket_server_get (), p);
+}
+
+DslReturnType
+dsl_websocket_server_listening_start (uint port_number)
+{
+  DSL_CONTEXT_SCOPE;
+  return dsl_websocket_server_start (dsl_websocket_server_get (), port_number);
+}
+
+DslReturnType
+dsl_websocket_server_listening_stop ()
+{
+  DSL_CONTEXT_SCOPE;
+  return dsl_websocket_server_stop (dsl_websocket_server_get ());
+}
+
+DslReturnType
+dsl_websocket_server_listening_state_get (boolean * is_listening,
+    uint * port_number)
+{
+  gboolean listening;
+  guint port;
+
+  DSL_CONTEXT_SCOPE;
+  DSL_API_REQUIRE (is_listening);
+  DSL_API_REQUIRE (port_number);
+  dsl_websocket_server_get_state (dsl_websocket_server_get (), &listening,
+      &port);
+  *is_listening = listening ? DSL_TRUE : DSL_FALSE;
+  *port_number = port;
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_websocket_server_client_listener_add (
+    dsl_websocket_server_client_listener_cb listener, void *client_data)
+{
+  DSL_CONTEXT_SCOPE;
+  DSL_API_REQUIRE (listener);
+  return dsl_websocket_server_add_listener (dsl_websocket_server_get (),
+      listener, client_data);
+}
+
+DslReturnType
+dsl_websocket_server_client_listener_remove (
+    dsl_websocket_server_client_listener_cb listener)
+{
+  DSL_CONTEXT_SCOPE;
+  DSL_API_REQUIRE (listener);
+  return dsl_websocket_server_remove_listener (dsl_websocket_server_get (),
+      listener);
+}
+
+DslReturnType
+dsl_websocket_server_bind_address_set (const wchar_t * address)
+{
+  DSL_CONTEXT_SCOPE;
+  DSL_API_OPTIONAL_STRING (a, address);
+  return dsl_websocket_server_set_bind_address (dsl_websocket_server_get (),
+      a);
+}
+
+DslReturnType
+dsl_websocket_server_http_root_set (const wchar_t * folder)
+{
+  DSL_CONTEXT_SCOPE;
+  DSL_API_OPTIONAL_STRING (f, folder);
+  return dsl_websocket_server_set_http_root (dsl_websocket_server_get (), f);
+}

@@ -1,0 +1,452 @@
+/* dsl-websocket-server.c - the WebSocket Server singleton on libsoup 3. */
+#include "server/dsl-websocket-server.h"
+#include "server/dsl-http-content.h"
+#include "core/dsl-context.h"
+#include "core/dsl-log.h"
+#include "core/dsl-wstring.h"
+
+#include <string.h>
+
+#define GST_CAT_DEFAULT dsl_server_debug
+
+/* Well above any real SDP (a few KiB); a larger frame is closed with 1009
+ * by libsoup itself. */
+#define MAX_INCOMING_PAYLOAD (256 * 1024)
+#define KEEPALIVE_INTERVAL_S 10
+
+typedef struct
+{
+  dsl_websocket_server_client_listener_cb func;
+  gpointer client_data;
+  gboolean removed;
+} ClientListener;
+
+struct _DslWebsocketServer
+{
+  SoupServer *soup;
+  GPtrArray *paths;            /* gchar*, decoded; "/ws" first */
+  GPtrArray *listeners;        /* ClientListener* (GRcBox), in order added */
+  GPtrArray *transceivers;     /* DslSignalingTransceiver*, borrowed */
+  gboolean listening;
+  guint port;
+  guint generation;            /* bumped by every stop */
+  gchar *bind_address;         /* NULL: all interfaces */
+  DslHttpContent *http;        /* what plain GETs get */
+};
+
+static DslWebsocketServer *the_server;
+
+/* ------------------------------------------------------------------ */
+/* Closing a connection we do not keep: hold a reference until libsoup
+ * has finished the closing handshake. */
+
+static void
+release_on_closed (SoupWebsocketConnection * connection, gpointer unused)
+{
+  g_signal_handlers_disconnect_by_func (connection, release_on_closed, NULL);
+  g_object_unref (connection);
+}
+
+static void
+close_and_release (SoupWebsocketConnection * connection, gushort code,
+    const gchar * reason)
+{
+  g_object_ref (connection);
+  if (soup_websocket_connection_get_state (connection) ==
+      SOUP_WEBSOCKET_STATE_CLOSED) {
+    g_object_unref (connection);
+    return;
+  }
+  g_signal_connect (connection, "closed", G_CALLBACK (release_on_closed), NULL);
+  if (soup_websocket_connection_get_state (connection) ==
+      SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (connection, code, reason);
+}
+
+/* libsoup (every version) refuses to send the close codes 1012-1014 of
+ * the IANA registry and sends 1002 instead, so this one close frame is
+ * written here: FIN + close opcode, unmasked (server to client), payload
+ * = code + reason. Control frames are never compressed. Dropping the
+ * connection afterwards closes the TCP stream without a second frame. */
+static void
+close_with_registry_code (SoupWebsocketConnection * connection, gushort code,
+    const gchar * reason)
+{
+  GIOStream *io = soup_websocket_connection_get_io_stream (connection);
+  gsize reason_len = MIN (strlen (reason), 123);
+  guint8 frame[4 + 123];
+  g_autoptr (GError) error = NULL;
+
+  frame[0] = 0x88;
+  frame[1] = (guint8) (2 + reason_len);
+  frame[2] = code >> 8;
+  frame[3] = code & 0xff;
+  memcpy (frame + 4, reason, reason_len);
+  if (!g_output_stream_write_all (g_io_stream_get_output_stream (io), frame,
+          4 + reason_len, NULL, NULL, &error)
+      || !g_output_stream_flush (g_io_stream_get_output_stream (io), NULL,
+          &error))
+    GST_WARNING ("failed to send close code %u: %s", code, error->message);
+}
+
+/* ------------------------------------------------------------------ */
+
+static gboolean
+is_served_path (DslWebsocketServer * self, const gchar * path)
+{
+  for (guint i = 0; i < self->paths->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (self->paths, i), path) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+call_client_listeners (DslWebsocketServer * self, const gchar * path)
+{
+  g_autofree wchar_t *wpath = dsl_wstring_from_utf8 (path);
+  g_autoptr (GPtrArray) snapshot =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) g_rc_box_release);
+
+  for (guint i = 0; i < self->listeners->len; i++)
+    g_ptr_array_add (snapshot,
+        g_rc_box_acquire (g_ptr_array_index (self->listeners, i)));
+
+  /* A listener may add or remove listeners (itself included): one removed
+   * before its turn is not called. */
+  for (guint i = 0; i < snapshot->len; i++) {
+    ClientListener *listener = g_ptr_array_index (snapshot, i);
+
+    if (listener->removed)
+      continue;
+    GST_DEBUG ("calling client listener %p for %s", listener->func, path);
+    listener->func (wpath, listener->client_data);
+  }
+}
+
+static DslSignalingTransceiver *
+first_available_transceiver (DslWebsocketServer * self)
+{
+  for (guint i = 0; i < self->transceivers->len; i++) {
+    DslSignalingTransceiver *t = g_ptr_array_index (self->transceivers, i);
+
+    if (t->iface->is_available (t))
+      return t;
+  }
+  return NULL;
+}
+
+static void
+websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
+    SoupWebsocketConnection * connection, gpointer user_data)
+{
+  DslWebsocketServer *self = user_data;
+  DslSignalingTransceiver *transceiver;
+  guint generation = self->generation;
+
+  DSL_CONTEXT_SCOPE;
+  g_object_ref (connection);
+  GST_INFO ("new WebSocket connection on %s from %s", path,
+      soup_server_message_get_remote_host (msg));
+
+  soup_websocket_connection_set_max_incoming_payload_size (connection,
+      MAX_INCOMING_PAYLOAD);
+  soup_websocket_connection_set_keepalive_interval (connection,
+      KEEPALIVE_INTERVAL_S);
+
+  call_client_listeners (self, path);
+
+  if (!self->listening || generation != self->generation) {
+    GST_INFO ("server stopped while the client listeners ran; closing %s",
+        path);
+    close_and_release (connection, DSL_CLOSE_GOING_AWAY, "server stopping");
+  } else if ((transceiver = first_available_transceiver (self))) {
+    GST_DEBUG ("handing %s to transceiver %p", path, transceiver);
+    transceiver->iface->connect (transceiver, connection, path);
+  } else {
+    GST_WARNING ("no signaling transceiver available for %s; closing with "
+        "1013", path);
+    close_with_registry_code (connection, DSL_CLOSE_TRY_AGAIN_LATER,
+        "no signaling transceiver available");
+  }
+  g_object_unref (connection);
+}
+
+/* Runs before libsoup's WebSocket handshake on a served path's prefix:
+ * only exact paths may upgrade. libsoup answers 400 itself to a request
+ * that is not a valid upgrade. */
+static void
+websocket_path_cb (SoupServer * soup, SoupServerMessage * msg,
+    const char *path, GHashTable * query, gpointer user_data)
+{
+  DslWebsocketServer *self = user_data;
+
+  if (!is_served_path (self, path)) {
+    GST_DEBUG ("no WebSocket path %s: 404", path);
+    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+  }
+}
+
+static void
+http_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
+    GHashTable * query, gpointer user_data)
+{
+  DslWebsocketServer *self = user_data;
+
+  dsl_http_content_serve (self->http, msg, path);
+}
+
+static void
+register_path (DslWebsocketServer * self, const gchar * path)
+{
+  g_ptr_array_add (self->paths, g_strdup (path));
+  soup_server_add_handler (self->soup, path, websocket_path_cb, self, NULL);
+  soup_server_add_websocket_handler (self->soup, path, NULL, NULL,
+      websocket_cb, self, NULL);
+}
+
+DslWebsocketServer *
+dsl_websocket_server_get (void)
+{
+  g_return_val_if_fail (dsl_context_is_held (), NULL);
+
+  if (!the_server) {
+    DslWebsocketServer *self = g_new0 (DslWebsocketServer, 1);
+
+    self->soup = soup_server_new ("server-header", "dsl-webrtc ", NULL);
+    self->paths = g_ptr_array_new_with_free_func (g_free);
+    self->listeners =
+        g_ptr_array_new_with_free_func ((GDestroyNotify) g_rc_box_release);
+    self->transceivers = g_ptr_array_new ();
+    self->http = dsl_http_content_new ();
+    soup_server_add_handler (self->soup, NULL, http_cb, self, NULL);
+    register_path (self, DSL_WEBSOCKET_SERVER_DEFAULT_PATH);
+    the_server = self;
+    GST_INFO ("WebSocket Server created");
+  }
+  return the_server;
+}
+
+/* ------------------------------------------------------------------ */
+/* Paths */
+
+/* RFC 3986 pchar plus "/": unreserved, sub-delims, ":", "@", and
+ * percent-encoded octets. */
+static gboolean
+is_uri_path (const gchar * path)
+{
+  static const gchar allowed[] = "-._~!$&'()*+,;=:@/";
+
+  for (const gchar * p = path; *p; p++) {
+    if (g_ascii_isalnum (*p) || strchr (allowed, *p))
+      continue;
+    if (*p == '%' && g_ascii_isxdigit (p[1]) && g_ascii_isxdigit (p[2])) {
+      p += 2;
+      continue;
+    }
+    return FALSE;
+  }
+  return TRUE;
+}
+
+DslReturnType
+dsl_websocket_server_add_path (DslWebsocketServer * self, const gchar * path)
+{
+  g_autofree gchar *decoded = NULL;
+
+  if (self->listening) {
+    GST_ERROR ("cannot add path %s while listening", path);
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  }
+  if (strlen (path) > DSL_WEBSOCKET_SERVER_PATH_MAX
+      || !g_str_has_prefix (path, "/ws/") || path[4] == '\0'
+      || !is_uri_path (path)
+      || !(decoded = g_uri_unescape_string (path, NULL))) {
+    GST_ERROR ("invalid WebSocket path '%s': it must start with /ws/, have "
+        "a name after it, be a valid URI path and hold at most %d bytes",
+        path, DSL_WEBSOCKET_SERVER_PATH_MAX);
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  }
+  if (is_served_path (self, decoded)) {
+    GST_ERROR ("WebSocket path %s was already added", path);
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  }
+  register_path (self, decoded);
+  GST_INFO ("added WebSocket path %s", decoded);
+  return DSL_RESULT_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Listening */
+
+DslReturnType
+dsl_websocket_server_start (DslWebsocketServer * self, guint port)
+{
+  g_autoptr (GError) error = NULL;
+  GSList *uris;
+  gboolean ok;
+
+  if (self->listening) {
+    GST_ERROR ("already listening on port %u", self->port);
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  }
+  if (port > G_MAXUINT16) {
+    GST_ERROR ("invalid port number %u", port);
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  }
+
+  if (self->bind_address) {
+    g_autoptr (GSocketAddress) address =
+        g_inet_socket_address_new_from_string (self->bind_address, port);
+    ok = soup_server_listen (self->soup, address, 0, &error);
+  } else {
+    ok = soup_server_listen_all (self->soup, port, 0, &error);
+  }
+  if (!ok) {
+    GST_ERROR ("failed to listen on %s port %u: %s",
+        self->bind_address ? self->bind_address : "all interfaces", port,
+        error->message);
+    soup_server_disconnect (self->soup);
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  }
+
+  uris = soup_server_get_uris (self->soup);
+  self->port = uris ? (guint) g_uri_get_port (uris->data) : port;
+  for (GSList * l = uris; l; l = l->next) {
+    g_autofree gchar *s = g_uri_to_string (l->data);
+    GST_INFO ("listening on %s", s);
+  }
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  self->listening = TRUE;
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_websocket_server_stop (DslWebsocketServer * self)
+{
+  g_autoptr (GPtrArray) snapshot = NULL;
+
+  if (!self->listening) {
+    GST_ERROR ("not listening");
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  }
+  soup_server_disconnect (self->soup);
+  self->listening = FALSE;
+  self->port = 0;
+  self->generation++;
+  GST_INFO ("stopped listening; disconnecting every transceiver");
+
+  /* A transceiver's disconnect may make others come or go. */
+  snapshot = g_ptr_array_copy (self->transceivers, NULL, NULL);
+  for (guint i = 0; i < snapshot->len; i++) {
+    DslSignalingTransceiver *t = g_ptr_array_index (snapshot, i);
+
+    if (g_ptr_array_find (self->transceivers, t, NULL))
+      t->iface->disconnect (t, DSL_CLOSE_GOING_AWAY, "server stopping");
+  }
+  return DSL_RESULT_SUCCESS;
+}
+
+void
+dsl_websocket_server_get_state (DslWebsocketServer * self,
+    gboolean * is_listening, guint * port)
+{
+  *is_listening = self->listening;
+  *port = self->port;
+}
+
+DslReturnType
+dsl_websocket_server_set_bind_address (DslWebsocketServer * self,
+    const gchar * address)
+{
+  if (self->listening) {
+    GST_ERROR ("cannot change the bind address while listening");
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  }
+  if (address && *address && !g_hostname_is_ip_address (address)) {
+    GST_ERROR ("'%s' is not an IP address", address);
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  }
+  g_free (self->bind_address);
+  self->bind_address = (address && *address) ? g_strdup (address) : NULL;
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_websocket_server_set_http_root (DslWebsocketServer * self,
+    const gchar * folder)
+{
+  if (self->listening) {
+    GST_ERROR ("cannot change the HTTP root while listening");
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  }
+  if (!dsl_http_content_set_root (self->http, folder))
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  return DSL_RESULT_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Client listeners */
+
+static gint
+find_listener (DslWebsocketServer * self,
+    dsl_websocket_server_client_listener_cb func)
+{
+  for (guint i = 0; i < self->listeners->len; i++) {
+    ClientListener *l = g_ptr_array_index (self->listeners, i);
+    if (l->func == func)
+      return (gint) i;
+  }
+  return -1;
+}
+
+DslReturnType
+dsl_websocket_server_add_listener (DslWebsocketServer * self,
+    dsl_websocket_server_client_listener_cb func, gpointer client_data)
+{
+  ClientListener *listener;
+
+  if (find_listener (self, func) >= 0) {
+    GST_ERROR ("client listener %p was already added", func);
+    return DSL_RESULT_WEBSOCKET_SERVER_CLIENT_LISTENER_ADD_FAILED;
+  }
+  listener = g_rc_box_new0 (ClientListener);
+  listener->func = func;
+  listener->client_data = client_data;
+  g_ptr_array_add (self->listeners, listener);
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_websocket_server_remove_listener (DslWebsocketServer * self,
+    dsl_websocket_server_client_listener_cb func)
+{
+  gint index = find_listener (self, func);
+  ClientListener *listener;
+
+  if (index < 0) {
+    GST_ERROR ("client listener %p was not added", func);
+    return DSL_RESULT_WEBSOCKET_SERVER_CLIENT_LISTENER_REMOVE_FAILED;
+  }
+  listener = g_ptr_array_index (self->listeners, index);
+  listener->removed = TRUE;
+  g_ptr_array_remove_index (self->listeners, index);
+  return DSL_RESULT_SUCCESS;
+}
+
+/* ------------------------------------------------------------------ */
+/* Transceivers */
+
+void
+dsl_websocket_server_add_transceiver (DslWebsocketServer * self,
+    DslSignalingTransceiver * transceiver)
+{
+  g_return_if_fail (!g_ptr_array_find (self->transceivers, transceiver, NULL));
+  g_ptr_array_add (self->transceivers, transceiver);
+}
+
+void
+dsl_websocket_server_remove_transceiver (DslWebsocketServer * self,
+    DslSignalingTransceiver * transceiver)
+{
+  g_ptr_array_remove (self->transceivers, transceiver);
+}

@@ -1,0 +1,59 @@
+/* dsl-websocket-server.h - the WebSocket Server singleton (libsoup 3).
+ *
+ * Serves the default path "/ws" and every added path (exact match on the
+ * request path), calls the client listeners for each new WebSocket, then
+ * hands the connection to the first available Signaling Transceiver, or
+ * closes it with 1013 when there is none.
+ *
+ * Every function must be called with the main context held (dsl-context.h).
+ */
+#ifndef DSL_WEBSOCKET_SERVER_H
+#define DSL_WEBSOCKET_SERVER_H
+
+#include "server/dsl-signaling-transceiver.h"
+#include "DslApi.h"
+
+G_BEGIN_DECLS
+
+#define DSL_WEBSOCKET_SERVER_DEFAULT_PATH "/ws"
+#define DSL_WEBSOCKET_SERVER_PATH_MAX 1024
+
+/* WebSocket close codes the server and the transceivers use (RFC 6455). */
+#define DSL_CLOSE_NORMAL          1000
+#define DSL_CLOSE_GOING_AWAY      1001
+#define DSL_CLOSE_MESSAGE_TOO_BIG 1009
+#define DSL_CLOSE_INTERNAL_ERROR  1011
+#define DSL_CLOSE_TRY_AGAIN_LATER 1013
+
+typedef struct _DslWebsocketServer DslWebsocketServer;
+
+/* The singleton, created on first use. */
+DslWebsocketServer *dsl_websocket_server_get (void);
+
+/* The services: each returns a DSL_RESULT_* code. */
+DslReturnType dsl_websocket_server_add_path (DslWebsocketServer * self,
+    const gchar * path);
+DslReturnType dsl_websocket_server_start (DslWebsocketServer * self,
+    guint port);
+DslReturnType dsl_websocket_server_stop (DslWebsocketServer * self);
+void dsl_websocket_server_get_state (DslWebsocketServer * self,
+    gboolean * is_listening, guint * port);
+DslReturnType dsl_websocket_server_add_listener (DslWebsocketServer * self,
+    dsl_websocket_server_client_listener_cb listener, gpointer client_data);
+DslReturnType dsl_websocket_server_remove_listener (DslWebsocketServer * self,
+    dsl_websocket_server_client_listener_cb listener);
+DslReturnType dsl_websocket_server_set_bind_address (DslWebsocketServer * self,
+    const gchar * address);
+DslReturnType dsl_websocket_server_set_http_root (DslWebsocketServer * self,
+    const gchar * folder);
+
+/* Transceivers register in the order they become able to serve. The
+ * server keeps no reference: a transceiver removes itself before it goes. */
+void dsl_websocket_server_add_transceiver (DslWebsocketServer * self,
+    DslSignalingTransceiver * transceiver);
+void dsl_websocket_server_remove_transceiver (DslWebsocketServer * self,
+    DslSignalingTransceiver * transceiver);
+
+G_END_DECLS
+
+#endif /* DSL_WEBSOCKET_SERVER_H */

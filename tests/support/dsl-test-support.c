@@ -1,0 +1,369 @@
+/* dsl-test-support.c */
+#include "dsl-test-support.h"
+#include "core/dsl-context.h"
+#include "server/dsl-websocket-server.h"
+
+#include <gst/gst.h>
+#include <string.h>
+
+static gboolean
+timeout_cb (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+dsl_test_wait_until (DslTestCondition cond, gpointer data, guint timeout_ms)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add (timeout_ms, timeout_cb, &expired);
+  gboolean ok;
+
+  while (!(ok = cond (data)) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  return ok;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+void
+dsl_test_spin (guint ms)
+{
+  dsl_test_wait_until (never, NULL, ms);
+}
+
+void
+dsl_test_init (int *argc, char ***argv)
+{
+  g_test_init (argc, argv, NULL);
+  /* GTest turns debug messages on; libsoup's would drown the output */
+  g_log_set_debug_enabled (FALSE);
+  gst_init (argc, argv);
+  dsl_context_init ();
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+client_message_cb (SoupWebsocketConnection * conn, gint type, GBytes * message,
+    DslTestClient * self)
+{
+  gsize size;
+  const gchar *data = g_bytes_get_data (message, &size);
+
+  if (type == SOUP_WEBSOCKET_DATA_TEXT)
+    g_ptr_array_add (self->messages, g_strndup (data, size));
+}
+
+static void
+client_closed_cb (SoupWebsocketConnection * conn, DslTestClient * self)
+{
+  self->closed = TRUE;
+  self->close_code = soup_websocket_connection_get_close_code (conn);
+  g_free (self->close_reason);
+  self->close_reason = g_strdup (soup_websocket_connection_get_close_data (conn));
+}
+
+static void
+client_connected_cb (GObject * source, GAsyncResult * result, gpointer data)
+{
+  DslTestClient *self = data;
+  SoupMessage *msg = soup_session_get_async_result_message (SOUP_SESSION (source),
+      result);
+
+  self->connection = soup_session_websocket_connect_finish (SOUP_SESSION (source),
+      result, NULL);
+  self->http_status = msg ? soup_message_get_status (msg) : 0;
+  if (self->connection) {
+    g_signal_connect (self->connection, "message",
+        G_CALLBACK (client_message_cb), self);
+    g_signal_connect (self->connection, "closed",
+        G_CALLBACK (client_closed_cb), self);
+  }
+  self->done = TRUE;
+}
+
+DslTestClient *
+dsl_test_client_new (guint port, const gchar * path)
+{
+  DslTestClient *self = g_new0 (DslTestClient, 1);
+  g_autofree gchar *url = g_strdup_printf ("ws://127.0.0.1:%u%s", port, path);
+  SoupMessage *msg = soup_message_new (SOUP_METHOD_GET, url);
+
+  self->session = soup_session_new ();
+  self->messages = g_ptr_array_new_with_free_func (g_free);
+  soup_session_websocket_connect_async (self->session, msg, NULL, NULL,
+      G_PRIORITY_DEFAULT, NULL, client_connected_cb, self);
+  g_object_unref (msg);
+  return self;
+}
+
+static gboolean
+client_is_done (gpointer data)
+{
+  return ((DslTestClient *) data)->done;
+}
+
+static gboolean
+client_is_closed (gpointer data)
+{
+  DslTestClient *self = data;
+  return self->done && (!self->connection || self->closed);
+}
+
+gboolean
+dsl_test_client_wait_done (DslTestClient * self, guint timeout_ms)
+{
+  return dsl_test_wait_until (client_is_done, self, timeout_ms);
+}
+
+gboolean
+dsl_test_client_wait_closed (DslTestClient * self, guint timeout_ms)
+{
+  return dsl_test_wait_until (client_is_closed, self, timeout_ms);
+}
+
+typedef struct
+{
+  DslTestClient *client;
+  guint n;
+} MessageCount;
+
+static gboolean
+has_messages (gpointer data)
+{
+  MessageCount *mc = data;
+  return mc->client->messages->len >= mc->n || mc->client->closed;
+}
+
+gboolean
+dsl_test_client_wait_messages (DslTestClient * self, guint n, guint timeout_ms)
+{
+  MessageCount mc = { self, n };
+  dsl_test_wait_until (has_messages, &mc, timeout_ms);
+  return self->messages->len >= n;
+}
+
+void
+dsl_test_client_free (DslTestClient * self)
+{
+  if (self->connection) {
+    g_signal_handlers_disconnect_by_data (self->connection, self);
+    if (soup_websocket_connection_get_state (self->connection) ==
+        SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_close (self->connection, 1000, NULL);
+    g_object_unref (self->connection);
+  }
+  g_object_unref (self->session);
+  g_ptr_array_unref (self->messages);
+  g_free (self->close_reason);
+  g_free (self);
+}
+
+/* ------------------------------------------------------------------ */
+
+gushort
+dsl_test_raw_close_code (guint port, const gchar * path, gchar ** reason,
+    guint timeout_ms)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn = NULL;
+  g_autofree gchar *request = NULL;
+  GInputStream *in;
+  guint8 buf[4096];
+  gsize have = 0;
+  gssize n;
+  guint8 *frame = NULL;
+
+  g_socket_client_set_timeout (client, (timeout_ms + 999) / 1000);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL,
+      NULL);
+  g_assert_nonnull (conn);
+  request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+      "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+      "Sec-WebSocket-Version: 13\r\n\r\n", path, port);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream
+          (G_IO_STREAM (conn)), request, strlen (request), NULL, NULL, NULL));
+  in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  /* the server runs on this thread's main context: iterate it between
+   * non-blocking reads */
+  while (have < sizeof buf) {
+    guint8 *end;
+
+    while (g_main_context_iteration (NULL, FALSE));
+    n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (in),
+        buf + have, sizeof buf - have, NULL, NULL);
+    if (n == 0)
+      break;
+    if (n < 0) {
+      if (timeout_ms-- == 0)
+        break;
+      g_usleep (1000);
+      continue;
+    }
+    have += n;
+    end = g_strstr_len ((gchar *) buf, have, "\r\n\r\n") ?
+        (guint8 *) g_strstr_len ((gchar *) buf, have, "\r\n\r\n") + 4 : NULL;
+    /* a close frame: FIN + opcode 8, unmasked, short payload */
+    if (end && end + 4 <= buf + have && end[0] == 0x88
+        && end + 2 + (end[1] & 0x7f) <= buf + have) {
+      frame = end;
+      break;
+    }
+  }
+  if (!frame)
+    return 0;
+  if (reason)
+    *reason = g_strndup ((gchar *) frame + 4, (frame[1] & 0x7f) - 2);
+  return (gushort) ((frame[2] << 8) | frame[3]);
+}
+
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  gboolean done;
+  GBytes *body;
+  guint status;
+  SoupMessage *msg;
+} HttpGet;
+
+static void
+http_done_cb (GObject * source, GAsyncResult * result, gpointer data)
+{
+  HttpGet *get = data;
+
+  get->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+      NULL);
+  get->status = soup_message_get_status (get->msg);
+  get->done = TRUE;
+}
+
+static gboolean
+http_is_done (gpointer data)
+{
+  return ((HttpGet *) data)->done;
+}
+
+guint
+dsl_test_http_get (guint port, const gchar * path, GBytes ** body,
+    const gchar * first_header, ...)
+{
+  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
+  g_autoptr (SoupSession) session = soup_session_new ();
+  HttpGet get = { 0 };
+  va_list args;
+
+  get.msg = soup_message_new (SOUP_METHOD_GET, url);
+  g_assert_nonnull (get.msg);
+  va_start (args, first_header);
+  for (const gchar * name = first_header; name; name = va_arg (args, const gchar *)) {
+    const gchar *value = va_arg (args, const gchar *);
+    soup_message_headers_append (soup_message_get_request_headers (get.msg),
+        name, value);
+  }
+  va_end (args);
+  soup_session_send_and_read_async (session, get.msg, G_PRIORITY_DEFAULT, NULL,
+      http_done_cb, &get);
+  g_assert_true (dsl_test_wait_until (http_is_done, &get, 10000));
+  if (body)
+    *body = get.body;
+  else if (get.body)
+    g_bytes_unref (get.body);
+  g_object_unref (get.msg);
+  return get.status;
+}
+
+/* ------------------------------------------------------------------ */
+
+static gboolean
+transceiver_is_available (DslSignalingTransceiver * base)
+{
+  DslTestTransceiver *self = (DslTestTransceiver *) base;
+  return self->ready && !self->connection;
+}
+
+static void
+transceiver_closed_cb (SoupWebsocketConnection * conn, DslTestTransceiver * self)
+{
+  g_signal_handlers_disconnect_by_data (conn, self);
+  g_clear_object (&self->connection);
+}
+
+static void
+transceiver_connect (DslSignalingTransceiver * base,
+    SoupWebsocketConnection * connection, const gchar * path)
+{
+  DslTestTransceiver *self = (DslTestTransceiver *) base;
+
+  self->connection = g_object_ref (connection);
+  g_free (self->path);
+  self->path = g_strdup (path);
+  self->connects++;
+  g_signal_connect (connection, "closed", G_CALLBACK (transceiver_closed_cb),
+      self);
+}
+
+static void
+transceiver_disconnect (DslSignalingTransceiver * base, gushort code,
+    const gchar * reason)
+{
+  DslTestTransceiver *self = (DslTestTransceiver *) base;
+
+  if (!self->connection)
+    return;
+  self->disconnects++;
+  self->last_close_code = code;
+  soup_websocket_connection_close (self->connection, code, reason);
+}
+
+static const DslSignalingTransceiverInterface test_transceiver_iface = {
+  transceiver_is_available,
+  transceiver_connect,
+  transceiver_disconnect,
+};
+
+DslTestTransceiver *
+dsl_test_transceiver_new (gboolean ready)
+{
+  DslTestTransceiver *self = g_new0 (DslTestTransceiver, 1);
+
+  self->base.iface = &test_transceiver_iface;
+  self->ready = ready;
+  dsl_context_enter ();
+  dsl_websocket_server_add_transceiver (dsl_websocket_server_get (),
+      &self->base);
+  dsl_context_leave ();
+  return self;
+}
+
+void
+dsl_test_transceiver_free (DslTestTransceiver * self)
+{
+  dsl_context_enter ();
+  dsl_websocket_server_remove_transceiver (dsl_websocket_server_get (),
+      &self->base);
+  dsl_context_leave ();
+  if (self->connection) {
+    g_signal_handlers_disconnect_by_data (self->connection, self);
+    g_object_unref (self->connection);
+  }
+  g_free (self->path);
+  g_free (self);
+}
+
+const gchar *
+dsl_test_receiver_path (void)
+{
+  const gchar *path = g_getenv ("DSL_TEST_RECEIVER");
+  g_assert_nonnull (path);
+  return path;
+}

@@ -1,0 +1,83 @@
+/* dsl-test-support.h - helpers shared by the test programs: waiting for
+ * events on the main context, a real libsoup 3 WebSocket/HTTP client, and
+ * a scriptable Signaling Transceiver. */
+#ifndef DSL_TEST_SUPPORT_H
+#define DSL_TEST_SUPPORT_H
+
+#include <libsoup/soup.h>
+#include "DslApi.h"
+#include "server/dsl-signaling-transceiver.h"
+
+G_BEGIN_DECLS
+
+/* Iterates the default main context until cond(data) is TRUE or
+ * timeout_ms passes. Returns the last value of cond. */
+typedef gboolean (*DslTestCondition) (gpointer data);
+gboolean dsl_test_wait_until (DslTestCondition cond, gpointer data,
+    guint timeout_ms);
+
+/* Iterates the default main context for ms (for "nothing else happens"
+ * checks only). */
+void dsl_test_spin (guint ms);
+
+/* Initialises GStreamer and starts the library in a known state. */
+void dsl_test_init (int *argc, char ***argv);
+
+/* A WebSocket client connection. */
+typedef struct
+{
+  SoupSession *session;
+  SoupWebsocketConnection *connection;  /* NULL when the upgrade failed */
+  guint http_status;                    /* of the handshake response */
+  gboolean done;                        /* the connect attempt finished */
+  gboolean closed;
+  gushort close_code;
+  gchar *close_reason;
+  GPtrArray *messages;                  /* gchar* text frames received */
+} DslTestClient;
+
+/* Starts a connection to ws://127.0.0.1:port<path> (path may hold a query). */
+DslTestClient *dsl_test_client_new (guint port, const gchar * path);
+/* Waits until the connect attempt finished; TRUE if it did in time. */
+gboolean dsl_test_client_wait_done (DslTestClient * self, guint timeout_ms);
+gboolean dsl_test_client_wait_closed (DslTestClient * self, guint timeout_ms);
+/* Waits for at least n text messages. */
+gboolean dsl_test_client_wait_messages (DslTestClient * self, guint n,
+    guint timeout_ms);
+void dsl_test_client_free (DslTestClient * self);
+
+/* Opens a WebSocket to ws://127.0.0.1:port<path> with a bare socket and
+ * returns the close code of the first close frame the server sends (0 if
+ * none within timeout_ms); reason receives its text. libsoup's client
+ * turns codes it does not know (such as 1013) into 1002, hence this. */
+gushort dsl_test_raw_close_code (guint port, const gchar * path,
+    gchar ** reason, guint timeout_ms);
+
+/* Sends a plain HTTP GET and returns the status (0 on transport error);
+ * body, if not NULL, receives the body. Extra headers: NULL-terminated
+ * name, value pairs. */
+guint dsl_test_http_get (guint port, const gchar * path, GBytes ** body,
+    const gchar * first_header, ...);
+
+/* A Signaling Transceiver whose availability the test sets; it records
+ * what the server does to it. */
+typedef struct
+{
+  DslSignalingTransceiver base;
+  gboolean ready;                       /* available when ready && !conn */
+  SoupWebsocketConnection *connection;
+  gchar *path;
+  guint connects;
+  guint disconnects;
+  gushort last_close_code;
+} DslTestTransceiver;
+
+DslTestTransceiver *dsl_test_transceiver_new (gboolean ready);
+void dsl_test_transceiver_free (DslTestTransceiver * self);
+
+/* Path of the C test receiver (env DSL_TEST_RECEIVER). */
+const gchar *dsl_test_receiver_path (void);
+
+G_END_DECLS
+
+#endif /* DSL_TEST_SUPPORT_H */

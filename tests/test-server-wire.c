@@ -1,0 +1,432 @@
+/* test-server-wire.c - the WebSocket Server on real sockets, with a real
+ * libsoup client: HTTP answers, listener calls, hand-off, close codes. */
+#include "dsl-test-support.h"
+
+#include <string.h>
+
+static GThread *main_thread;
+
+static guint
+start_server (void)
+{
+  boolean listening;
+  uint port;
+
+  g_assert_cmpuint (dsl_websocket_server_bind_address_set (L"127.0.0.1"), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_listening_start (0), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_listening_state_get (&listening,
+          &port), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (port, >, 0);
+  return port;
+}
+
+static void
+stop_server (void)
+{
+  g_assert_cmpuint (dsl_websocket_server_listening_stop (), ==,
+      DSL_RESULT_SUCCESS);
+}
+
+static DslTestClient *
+connect_client (guint port, const gchar * path)
+{
+  DslTestClient *client = dsl_test_client_new (port, path);
+  g_assert_true (dsl_test_client_wait_done (client, 10000));
+  return client;
+}
+
+static gboolean
+transceiver_free_again (gpointer data)
+{
+  return ((DslTestTransceiver *) data)->connection == NULL;
+}
+
+static void
+test_http_answers (void)
+{
+  DslTestTransceiver *t = dsl_test_transceiver_new (TRUE);
+  guint port;
+  DslTestClient *c;
+
+  g_assert_cmpuint (dsl_websocket_server_http_root_set (L""), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_path_add (L"/ws/cam1"), ==,
+      DSL_RESULT_SUCCESS);
+  port = start_server ();
+
+  g_assert_cmpuint (dsl_test_http_get (port, "/", NULL, NULL), ==, 404);
+  g_assert_cmpuint (dsl_test_http_get (port, "/wsx", NULL, NULL), ==, 404);
+  g_assert_cmpuint (dsl_test_http_get (port, "/ws/other", NULL, NULL), ==,
+      404);
+  g_assert_cmpuint (dsl_test_http_get (port, "/ws/cam1/x", NULL, NULL), ==,
+      404);
+  /* a served path without the upgrade headers */
+  g_assert_cmpuint (dsl_test_http_get (port, "/ws", NULL, NULL), ==, 400);
+  g_assert_cmpuint (dsl_test_http_get (port, "/ws/cam1", NULL, NULL), ==, 400);
+
+  /* upgrades on served paths only; the query string is ignored */
+  c = connect_client (port, "/wsx");
+  g_assert_null (c->connection);
+  g_assert_cmpuint (c->http_status, ==, 404);
+  dsl_test_client_free (c);
+  c = connect_client (port, "/ws/other");
+  g_assert_null (c->connection);
+  g_assert_cmpuint (c->http_status, ==, 404);
+  dsl_test_client_free (c);
+  g_assert_cmpuint (t->connects, ==, 0);
+
+  c = connect_client (port, "/ws?token=abc");
+  g_assert_nonnull (c->connection);
+  g_assert_cmpuint (c->http_status, ==, 101);
+  g_assert_cmpuint (t->connects, ==, 1);
+  g_assert_cmpstr (t->path, ==, "/ws");
+  dsl_test_client_free (c);
+  g_assert_true (dsl_test_wait_until (transceiver_free_again, t, 10000));
+
+  c = connect_client (port, "/ws/cam1");
+  g_assert_cmpuint (c->http_status, ==, 101);
+  g_assert_cmpuint (t->connects, ==, 2);
+  g_assert_cmpstr (t->path, ==, "/ws/cam1");
+  dsl_test_client_free (c);
+
+  stop_server ();
+  dsl_test_transceiver_free (t);
+  g_assert_cmpuint (dsl_websocket_server_http_root_set (NULL), ==,
+      DSL_RESULT_SUCCESS);
+}
+
+/* ------------------------------------------------------------------ */
+
+typedef struct
+{
+  GString *calls;
+  DslTestTransceiver *transceiver;   /* to check the listener runs first */
+  guint connects_seen;
+  gboolean on_main_thread;
+  wchar_t path[64];
+} ListenerLog;
+
+static void
+record (ListenerLog * log, const gchar * who, const wchar_t * path)
+{
+  g_string_append (log->calls, who);
+  wcsncpy (log->path, path, 63);
+  log->connects_seen += log->transceiver->connects;
+  log->on_main_thread = g_thread_self () == main_thread;
+}
+
+static void
+listener_1 (const wchar_t * path, void *data)
+{
+  record (data, "1", path);
+}
+
+static void
+listener_2 (const wchar_t * path, void *data)
+{
+  record (data, "2", path);
+}
+
+static void
+listener_3 (const wchar_t * path, void *data)
+{
+  record (data, "3", path);
+}
+
+static void
+test_listener_order (void)
+{
+  ListenerLog log = { g_string_new (NULL) };
+  guint port;
+  DslTestClient *c;
+
+  log.transceiver = dsl_test_transceiver_new (TRUE);
+  g_assert_cmpuint (dsl_websocket_server_path_add (L"/ws/cam%C3%A9ra"), ==,
+      DSL_RESULT_SUCCESS);
+  /* added in an order that differs from their addresses' order */
+  g_assert_cmpuint (dsl_websocket_server_client_listener_add (listener_3,
+          &log), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_add (listener_1,
+          &log), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_add (listener_2,
+          &log), ==, DSL_RESULT_SUCCESS);
+  port = start_server ();
+
+  c = connect_client (port, "/ws/cam%C3%A9ra");
+  g_assert_nonnull (c->connection);
+  g_assert_cmpstr (log.calls->str, ==, "312");
+  g_assert_cmpint (wcscmp (log.path, L"/ws/caméra"), ==, 0);
+  g_assert_cmpuint (log.connects_seen, ==, 0);  /* listeners ran first */
+  g_assert_true (log.on_main_thread);
+  g_assert_cmpuint (log.transceiver->connects, ==, 1);
+  dsl_test_client_free (c);
+
+  stop_server ();
+  dsl_websocket_server_client_listener_remove (listener_1);
+  dsl_websocket_server_client_listener_remove (listener_2);
+  dsl_websocket_server_client_listener_remove (listener_3);
+  dsl_test_transceiver_free (log.transceiver);
+  g_string_free (log.calls, TRUE);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+test_no_transceiver_1013 (void)
+{
+  DslTestTransceiver *busy = dsl_test_transceiver_new (FALSE);
+  guint port = start_server ();
+  g_autofree gchar *reason = NULL;
+  DslTestClient *c;
+
+  g_assert_cmpuint (dsl_test_raw_close_code (port, "/ws", &reason, 10000), ==,
+      1013);
+  g_assert_cmpstr (reason, ==, "no signaling transceiver available");
+  g_assert_cmpuint (busy->connects, ==, 0);
+
+  /* once it is ready, it takes the next one */
+  busy->ready = TRUE;
+  c = connect_client (port, "/ws");
+  g_assert_cmpuint (busy->connects, ==, 1);
+  dsl_test_client_free (c);
+  stop_server ();
+  dsl_test_transceiver_free (busy);
+}
+
+static void
+test_first_available_in_order (void)
+{
+  DslTestTransceiver *a = dsl_test_transceiver_new (TRUE);
+  DslTestTransceiver *b = dsl_test_transceiver_new (TRUE);
+  guint port = start_server ();
+  DslTestClient *c1 = connect_client (port, "/ws");
+  DslTestClient *c2 = connect_client (port, "/ws");
+
+  g_assert_cmpuint (a->connects, ==, 1);
+  g_assert_cmpuint (b->connects, ==, 1);
+  g_assert_cmpuint (dsl_test_raw_close_code (port, "/ws", NULL, 10000), ==,
+      1013);
+  dsl_test_client_free (c1);
+  dsl_test_client_free (c2);
+  stop_server ();
+  dsl_test_transceiver_free (a);
+  dsl_test_transceiver_free (b);
+}
+
+/* ------------------------------------------------------------------ */
+/* Listeners that call back into the API. */
+
+static DslTestTransceiver *created;
+
+static void
+creating_listener (const wchar_t * path, void *data)
+{
+  created = dsl_test_transceiver_new (TRUE);
+}
+
+static guint self_removing_calls;
+
+static void
+self_removing_listener (const wchar_t * path, void *data)
+{
+  self_removing_calls++;
+  g_assert_cmpuint (dsl_websocket_server_client_listener_remove
+      (self_removing_listener), ==, DSL_RESULT_SUCCESS);
+}
+
+static guint removed_calls;
+
+static void
+removed_listener (const wchar_t * path, void *data)
+{
+  removed_calls++;
+}
+
+static void
+removing_other_listener (const wchar_t * path, void *data)
+{
+  dsl_websocket_server_client_listener_remove (removed_listener);
+}
+
+static void
+stopping_listener (const wchar_t * path, void *data)
+{
+  g_assert_cmpuint (dsl_websocket_server_listening_stop (), ==,
+      DSL_RESULT_SUCCESS);
+}
+
+static void
+test_listener_reentrancy (void)
+{
+  guint port = start_server ();
+  DslTestClient *c;
+
+  /* a listener creates the transceiver that takes the connection */
+  dsl_websocket_server_client_listener_add (creating_listener, NULL);
+  c = connect_client (port, "/ws");
+  g_assert_nonnull (created);
+  g_assert_cmpuint (created->connects, ==, 1);
+  dsl_test_client_free (c);
+  dsl_websocket_server_client_listener_remove (creating_listener);
+  dsl_test_transceiver_free (created);
+
+  /* one removes itself: called once */
+  dsl_websocket_server_client_listener_add (self_removing_listener, NULL);
+  for (int i = 0; i < 2; i++) {
+    c = connect_client (port, "/ws");
+    g_assert_true (dsl_test_client_wait_closed (c, 10000));
+    dsl_test_client_free (c);
+  }
+  g_assert_cmpuint (self_removing_calls, ==, 1);
+
+  /* one removes a later one before its turn: not called */
+  dsl_websocket_server_client_listener_add (removing_other_listener, NULL);
+  dsl_websocket_server_client_listener_add (removed_listener, NULL);
+  c = connect_client (port, "/ws");
+  g_assert_true (dsl_test_client_wait_closed (c, 10000));
+  dsl_test_client_free (c);
+  g_assert_cmpuint (removed_calls, ==, 0);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_remove
+      (removed_listener), ==,
+      DSL_RESULT_WEBSOCKET_SERVER_CLIENT_LISTENER_REMOVE_FAILED);
+  dsl_websocket_server_client_listener_remove (removing_other_listener);
+
+  /* one stops listening: the new socket is closed as going away */
+  dsl_websocket_server_client_listener_add (stopping_listener, NULL);
+  c = connect_client (port, "/ws");
+  g_assert_true (dsl_test_client_wait_closed (c, 10000));
+  g_assert_cmpuint (c->close_code, ==, 1001);
+  dsl_test_client_free (c);
+  dsl_websocket_server_client_listener_remove (stopping_listener);
+  {
+    boolean listening;
+    uint p;
+    dsl_websocket_server_listening_state_get (&listening, &p);
+    g_assert_cmpuint (listening, ==, DSL_FALSE);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+test_stop_closes_with_1001 (void)
+{
+  DslTestTransceiver *t[3];
+  DslTestClient *c[3];
+  guint port = start_server ();
+
+  for (int i = 0; i < 3; i++)
+    t[i] = dsl_test_transceiver_new (TRUE);
+  for (int i = 0; i < 3; i++) {
+    c[i] = connect_client (port, "/ws");
+    g_assert_nonnull (c[i]->connection);
+  }
+  stop_server ();
+  for (int i = 0; i < 3; i++) {
+    g_assert_true (dsl_test_client_wait_closed (c[i], 10000));
+    g_assert_cmpuint (c[i]->close_code, ==, 1001);
+    g_assert_cmpuint (t[i]->disconnects, ==, 1);
+    g_assert_cmpuint (t[i]->last_close_code, ==, 1001);
+    dsl_test_client_free (c[i]);
+    dsl_test_transceiver_free (t[i]);
+  }
+  /* nothing listens any more */
+  c[0] = connect_client (port, "/ws");
+  g_assert_null (c[0]->connection);
+  dsl_test_client_free (c[0]);
+}
+
+static void
+test_restart (void)
+{
+  DslTestTransceiver *t = dsl_test_transceiver_new (TRUE);
+  guint port = start_server (), port2;
+  DslTestClient *c;
+  boolean listening;
+  uint p;
+
+  stop_server ();
+  /* the same port */
+  g_assert_cmpuint (dsl_websocket_server_listening_start (port), ==,
+      DSL_RESULT_SUCCESS);
+  dsl_websocket_server_listening_state_get (&listening, &p);
+  g_assert_cmpuint (p, ==, port);
+  c = connect_client (port, "/ws");
+  g_assert_nonnull (c->connection);
+  dsl_test_client_free (c);
+  g_assert_cmpuint (t->connects, ==, 1);
+  stop_server ();
+
+  /* another port */
+  port2 = start_server ();
+  g_assert_cmpuint (port2, !=, 0);
+  c = connect_client (port2, "/ws");
+  g_assert_nonnull (c->connection);
+  dsl_test_client_free (c);
+  stop_server ();
+  dsl_test_transceiver_free (t);
+}
+
+/* ------------------------------------------------------------------ */
+
+#define MANY 200
+
+static void
+test_many_connections (void)
+{
+  DslTestTransceiver *t[MANY];
+  DslTestClient *c[MANY];
+  guint port = start_server ();
+  guint connected = 0;
+
+  for (int i = 0; i < MANY; i++)
+    t[i] = dsl_test_transceiver_new (TRUE);
+  for (int i = 0; i < MANY; i++)
+    c[i] = dsl_test_client_new (port, "/ws");
+  for (int i = 0; i < MANY; i++) {
+    g_assert_true (dsl_test_client_wait_done (c[i], 20000));
+    connected += c[i]->connection != NULL;
+  }
+  g_assert_cmpuint (connected, ==, MANY);
+  for (int i = 0; i < MANY; i++)
+    g_assert_cmpuint (t[i]->connects, ==, 1);
+  for (int i = 0; i < MANY; i++)
+    soup_websocket_connection_close (c[i]->connection, 1000, NULL);
+  for (int i = 0; i < MANY; i++)
+    g_assert_true (dsl_test_client_wait_closed (c[i], 20000));
+  for (int i = 0; i < MANY; i++) {
+    dsl_test_client_free (c[i]);
+    dsl_test_transceiver_free (t[i]);
+  }
+
+  /* still answering */
+  g_assert_cmpuint (dsl_test_http_get (port, "/ws", NULL, NULL), ==, 400);
+  t[0] = dsl_test_transceiver_new (TRUE);
+  c[0] = connect_client (port, "/ws");
+  g_assert_nonnull (c[0]->connection);
+  dsl_test_client_free (c[0]);
+  dsl_test_transceiver_free (t[0]);
+  stop_server ();
+}
+
+int
+main (int argc, char **argv)
+{
+  dsl_test_init (&argc, &argv);
+  main_thread = g_thread_self ();
+  g_test_add_func ("/server-wire/http-answers", test_http_answers);
+  g_test_add_func ("/server-wire/listener-order", test_listener_order);
+  g_test_add_func ("/server-wire/no-transceiver-1013",
+      test_no_transceiver_1013);
+  g_test_add_func ("/server-wire/first-available-in-order",
+      test_first_available_in_order);
+  g_test_add_func ("/server-wire/listener-reentrancy",
+      test_listener_reentrancy);
+  g_test_add_func ("/server-wire/stop-closes-with-1001",
+      test_stop_closes_with_1001);
+  g_test_add_func ("/server-wire/restart", test_restart);
+  g_test_add_func ("/server-wire/many-connections", test_many_connections);
+  return g_test_run ();
+}
