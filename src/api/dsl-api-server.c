@@ -1,6 +1,7 @@
 /* dsl-api-server.c - the dsl_websocket_server_*() services. */
 #include "api/dsl-api.h"
 #include "server/dsl-websocket-server.h"
+#include "sink/dsl-webrtc-session.h"
 
 DslReturnType
 dsl_websocket_server_path_add (const wchar_t * path)
@@ -13,8 +14,15 @@ dsl_websocket_server_path_add (const wchar_t * path)
 DslReturnType
 dsl_websocket_server_listening_start (uint port_number)
 {
+  DslReturnType result;
+
   DSL_CONTEXT_SCOPE;
-  return dsl_websocket_server_start (dsl_websocket_server_get (), port_number);
+  result = dsl_websocket_server_start (dsl_websocket_server_get (),
+      port_number);
+  /* ready for the first viewer before it comes */
+  if (result == DSL_RESULT_SUCCESS)
+    dsl_webrtc_session_prewarm ();
+  return result;
 }
 
 DslReturnType

@@ -3,6 +3,8 @@
 #include "dsl-log.h"
 
 #include <gst/gst.h>
+#include <glib-unix.h>
+#include <signal.h>
 
 GST_DEBUG_CATEGORY (dsl_api_debug);
 GST_DEBUG_CATEGORY (dsl_server_debug);
@@ -239,10 +241,19 @@ dsl_context_timeout (guint ms, GSourceFunc func, gpointer data,
 static GMutex loop_lock;
 static GMainLoop *main_loop;
 
+static gboolean
+quit_on_signal (gpointer unused)
+{
+  GST_INFO ("signal received: quitting the main loop");
+  dsl_context_main_loop_quit ();
+  return G_SOURCE_CONTINUE;
+}
+
 void
 dsl_context_main_loop_run (void)
 {
   GMainLoop *loop;
+  guint sigint, sigterm;
 
   dsl_context_init ();
   g_mutex_lock (&loop_lock);
@@ -254,7 +265,12 @@ dsl_context_main_loop_run (void)
   loop = main_loop = g_main_loop_new (NULL, FALSE);
   g_mutex_unlock (&loop_lock);
 
+  /* as in DSL, Ctrl-C (and SIGTERM) quit the loop */
+  sigint = g_unix_signal_add (SIGINT, quit_on_signal, NULL);
+  sigterm = g_unix_signal_add (SIGTERM, quit_on_signal, NULL);
   g_main_loop_run (loop);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
 
   g_mutex_lock (&loop_lock);
   main_loop = NULL;

@@ -1,6 +1,7 @@
 /* dsl-websocket-server.c - the WebSocket Server singleton on libsoup 3. */
 #include "server/dsl-websocket-server.h"
 #include "server/dsl-http-content.h"
+#include "server/dsl-websocket-close.h"
 #include "core/dsl-context.h"
 #include "core/dsl-log.h"
 #include "core/dsl-wstring.h"
@@ -35,59 +36,6 @@ struct _DslWebsocketServer
 };
 
 static DslWebsocketServer *the_server;
-
-/* ------------------------------------------------------------------ */
-/* Closing a connection we do not keep: hold a reference until libsoup
- * has finished the closing handshake. */
-
-static void
-release_on_closed (SoupWebsocketConnection * connection, gpointer unused)
-{
-  g_signal_handlers_disconnect_by_func (connection, release_on_closed, NULL);
-  g_object_unref (connection);
-}
-
-static void
-close_and_release (SoupWebsocketConnection * connection, gushort code,
-    const gchar * reason)
-{
-  g_object_ref (connection);
-  if (soup_websocket_connection_get_state (connection) ==
-      SOUP_WEBSOCKET_STATE_CLOSED) {
-    g_object_unref (connection);
-    return;
-  }
-  g_signal_connect (connection, "closed", G_CALLBACK (release_on_closed), NULL);
-  if (soup_websocket_connection_get_state (connection) ==
-      SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (connection, code, reason);
-}
-
-/* libsoup (every version) refuses to send the close codes 1012-1014 of
- * the IANA registry and sends 1002 instead, so this one close frame is
- * written here: FIN + close opcode, unmasked (server to client), payload
- * = code + reason. Control frames are never compressed. Dropping the
- * connection afterwards closes the TCP stream without a second frame. */
-static void
-close_with_registry_code (SoupWebsocketConnection * connection, gushort code,
-    const gchar * reason)
-{
-  GIOStream *io = soup_websocket_connection_get_io_stream (connection);
-  gsize reason_len = MIN (strlen (reason), 123);
-  guint8 frame[4 + 123];
-  g_autoptr (GError) error = NULL;
-
-  frame[0] = 0x88;
-  frame[1] = (guint8) (2 + reason_len);
-  frame[2] = code >> 8;
-  frame[3] = code & 0xff;
-  memcpy (frame + 4, reason, reason_len);
-  if (!g_output_stream_write_all (g_io_stream_get_output_stream (io), frame,
-          4 + reason_len, NULL, NULL, &error)
-      || !g_output_stream_flush (g_io_stream_get_output_stream (io), NULL,
-          &error))
-    GST_WARNING ("failed to send close code %u: %s", code, error->message);
-}
 
 /* ------------------------------------------------------------------ */
 
@@ -158,14 +106,14 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   if (!self->listening || generation != self->generation) {
     GST_INFO ("server stopped while the client listeners ran; closing %s",
         path);
-    close_and_release (connection, DSL_CLOSE_GOING_AWAY, "server stopping");
+    dsl_websocket_close_and_release (connection, DSL_CLOSE_GOING_AWAY, "server stopping");
   } else if ((transceiver = first_available_transceiver (self))) {
     GST_DEBUG ("handing %s to transceiver %p", path, transceiver);
     transceiver->iface->connect (transceiver, connection, path);
   } else {
     GST_WARNING ("no signaling transceiver available for %s; closing with "
         "1013", path);
-    close_with_registry_code (connection, DSL_CLOSE_TRY_AGAIN_LATER,
+    dsl_websocket_close_with_registry_code (connection, DSL_CLOSE_TRY_AGAIN_LATER,
         "no signaling transceiver available");
   }
   g_object_unref (connection);

@@ -1,0 +1,878 @@
+/* dsl-pipeline.c - Pipelines (see dsl-pipeline.h).
+ *
+ *   GstPipeline: [source bin] ! videoconvert ! tee ! [sink bin] ...
+ *
+ * The tee (allow-not-linked) gets one request pad per sink. A Pipeline is
+ * reference counted: the registry holds one reference, and the bus watch
+ * holds one more while it dispatches, so a listener may delete it.
+ */
+#include "pipeline/dsl-pipeline.h"
+#include "core/dsl-context.h"
+#include "core/dsl-log.h"
+
+#define GST_CAT_DEFAULT dsl_pipeline_debug
+
+/* How long remove_component waits for the tee pad to become idle. */
+#define UNLINK_TIMEOUT_US (1 * G_TIME_SPAN_SECOND)
+
+typedef struct
+{
+  GCallback func;                  /* dsl_*_listener_cb */
+  gpointer client_data;
+  gboolean removed;
+} Listener;                        /* GRcBox */
+
+typedef struct
+{
+  DslComponent *component;         /* reference */
+  GstPad *tee_pad;                 /* sinks: the tee request pad */
+} Child;
+
+struct _DslPipeline
+{
+  gint ref_count;
+  gchar *name;
+  gboolean deleted;
+
+  GstElement *pipeline;            /* reference */
+  GstElement *convert;             /* owned by pipeline */
+  GstElement *tee;                 /* owned by pipeline */
+  GSource *bus_watch;
+
+  DslComponent *source;            /* also in children */
+  GPtrArray *children;             /* Child*, in the order added */
+
+  GPtrArray *state_listeners;      /* Listener* */
+  GPtrArray *eos_listeners;        /* Listener* */
+};
+
+/* name -> DslPipeline* (one reference), and creation order. */
+static GHashTable *pipelines;
+static GPtrArray *pipeline_order;
+
+static void
+ensure_registry (void)
+{
+  if (!pipelines) {
+    pipelines = g_hash_table_new (g_str_hash, g_str_equal);
+    pipeline_order = g_ptr_array_new ();
+  }
+}
+
+static DslPipeline *
+find_pipeline (const gchar * name)
+{
+  ensure_registry ();
+  return g_hash_table_lookup (pipelines, name);
+}
+
+static DslPipeline *
+pipeline_ref (DslPipeline * self)
+{
+  self->ref_count++;
+  return self;
+}
+
+static void
+pipeline_unref (DslPipeline * self)
+{
+  if (--self->ref_count > 0)
+    return;
+  GST_DEBUG ("freeing pipeline '%s'", self->name);
+  g_ptr_array_unref (self->children);
+  g_ptr_array_unref (self->state_listeners);
+  g_ptr_array_unref (self->eos_listeners);
+  gst_object_unref (self->pipeline);
+  g_free (self->name);
+  g_free (self);
+}
+
+static void
+listener_release (gpointer data)
+{
+  g_rc_box_release (data);
+}
+
+static void
+child_free (gpointer data)
+{
+  Child *child = data;
+
+  if (child->tee_pad)
+    gst_object_unref (child->tee_pad);
+  dsl_component_unref (child->component);
+  g_free (child);
+}
+
+static Child *
+find_child (DslPipeline * self, DslComponent * component, guint * index)
+{
+  for (guint i = 0; i < self->children->len; i++) {
+    Child *child = g_ptr_array_index (self->children, i);
+
+    if (child->component == component) {
+      if (index)
+        *index = i;
+      return child;
+    }
+  }
+  return NULL;
+}
+
+static guint
+count_sinks (DslPipeline * self)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < self->children->len; i++) {
+    Child *child = g_ptr_array_index (self->children, i);
+
+    if (child->component->klass->role == DSL_COMPONENT_SINK)
+      n++;
+  }
+  return n;
+}
+
+const gchar *
+dsl_pipeline_get_name (DslPipeline * self)
+{
+  return self->name;
+}
+
+GstState
+dsl_pipeline_get_current_state (DslPipeline * self)
+{
+  GstState state = GST_STATE_NULL;
+
+  gst_element_get_state (self->pipeline, &state, NULL, 0);
+  return state;
+}
+
+/* NULL or READY, and not on the way up. */
+static gboolean
+is_stopped (DslPipeline * self)
+{
+  GstState state, pending;
+
+  gst_element_get_state (self->pipeline, &state, &pending, 0);
+  return state <= GST_STATE_READY && pending <= GST_STATE_READY;
+}
+
+/* Data may flow: PAUSED or PLAYING, or on the way there. */
+static gboolean
+may_stream (DslPipeline * self)
+{
+  GstState state, pending;
+
+  gst_element_get_state (self->pipeline, &state, &pending, 0);
+  return state >= GST_STATE_PAUSED || pending >= GST_STATE_PAUSED;
+}
+
+/* ---------------------------------------------------------------------
+ * Listeners
+ * ------------------------------------------------------------------ */
+
+static DslReturnType
+add_listener (GPtrArray * listeners, GCallback func, gpointer client_data)
+{
+  Listener *listener;
+
+  for (guint i = 0; i < listeners->len; i++)
+    if (((Listener *) g_ptr_array_index (listeners, i))->func == func)
+      return DSL_RESULT_PIPELINE_CALLBACK_ADD_FAILED;
+  listener = g_rc_box_new0 (Listener);
+  listener->func = func;
+  listener->client_data = client_data;
+  g_ptr_array_add (listeners, listener);
+  return DSL_RESULT_SUCCESS;
+}
+
+static DslReturnType
+remove_listener (GPtrArray * listeners, GCallback func)
+{
+  for (guint i = 0; i < listeners->len; i++) {
+    Listener *listener = g_ptr_array_index (listeners, i);
+
+    if (listener->func == func) {
+      listener->removed = TRUE;
+      g_ptr_array_remove_index (listeners, i);
+      return DSL_RESULT_SUCCESS;
+    }
+  }
+  return DSL_RESULT_PIPELINE_CALLBACK_REMOVE_FAILED;
+}
+
+static void
+clear_listeners (GPtrArray * listeners)
+{
+  for (guint i = 0; i < listeners->len; i++)
+    ((Listener *) g_ptr_array_index (listeners, i))->removed = TRUE;
+  g_ptr_array_set_size (listeners, 0);
+}
+
+/* A copy of listeners, each acquired: the callbacks may change the list. */
+static GPtrArray *
+snapshot_listeners (GPtrArray * listeners)
+{
+  GPtrArray *copy = g_ptr_array_new_full (listeners->len, listener_release);
+
+  for (guint i = 0; i < listeners->len; i++)
+    g_ptr_array_add (copy, g_rc_box_acquire (g_ptr_array_index (listeners,
+                i)));
+  return copy;
+}
+
+static void
+notify_state_change (DslPipeline * self, GstState old_state,
+    GstState new_state)
+{
+  GPtrArray *snapshot = snapshot_listeners (self->state_listeners);
+
+  GST_DEBUG ("pipeline '%s': %s -> %s", self->name,
+      gst_element_state_get_name (old_state),
+      gst_element_state_get_name (new_state));
+  for (guint i = 0; i < snapshot->len; i++) {
+    Listener *listener = g_ptr_array_index (snapshot, i);
+
+    if (listener->removed || self->deleted)
+      continue;
+    ((dsl_state_change_listener_cb) listener->func) ((uint) old_state,
+        (uint) new_state, listener->client_data);
+  }
+  g_ptr_array_unref (snapshot);
+}
+
+static void
+notify_eos (DslPipeline * self)
+{
+  GPtrArray *snapshot = snapshot_listeners (self->eos_listeners);
+
+  GST_INFO ("pipeline '%s': end of stream", self->name);
+  for (guint i = 0; i < snapshot->len; i++) {
+    Listener *listener = g_ptr_array_index (snapshot, i);
+
+    if (listener->removed || self->deleted)
+      continue;
+    ((dsl_eos_listener_cb) listener->func) (listener->client_data);
+  }
+  g_ptr_array_unref (snapshot);
+}
+
+/* ---------------------------------------------------------------------
+ * State
+ * ------------------------------------------------------------------ */
+
+/* Tells every child, then sets the pipeline to NULL. */
+static GstStateChangeReturn
+stop_pipeline (DslPipeline * self)
+{
+  GstState state, pending;
+  GstStateChangeReturn ret;
+
+  gst_element_get_state (self->pipeline, &state, &pending, 0);
+  if (state == GST_STATE_NULL && pending == GST_STATE_VOID_PENDING)
+    return GST_STATE_CHANGE_SUCCESS;
+
+  GST_INFO ("pipeline '%s': stopping", self->name);
+  /* A hook may remove its component: walk over a copy, holding refs. */
+  {
+    g_autoptr (GPtrArray) components =
+        g_ptr_array_new_with_free_func ((GDestroyNotify) dsl_component_unref);
+
+    for (guint i = 0; i < self->children->len; i++)
+      g_ptr_array_add (components, dsl_component_ref (((Child *)
+                  g_ptr_array_index (self->children, i))->component));
+    for (guint i = 0; i < components->len; i++) {
+      DslComponent *component = g_ptr_array_index (components, i);
+
+      if (component->pipeline == self && component->klass->pipeline_stopping)
+        component->klass->pipeline_stopping (component, self);
+    }
+  }
+  ret = gst_element_set_state (self->pipeline, GST_STATE_NULL);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    GST_ERROR ("pipeline '%s': failed to stop", self->name);
+  return ret;
+}
+
+static gboolean
+bus_message (GstBus * bus, GstMessage * message, gpointer user_data)
+{
+  DslPipeline *self = pipeline_ref (user_data);
+  GstObject *src = GST_MESSAGE_SRC (message);
+
+  if (self->deleted)
+    goto done;
+
+  switch (GST_MESSAGE_TYPE (message)) {
+    case GST_MESSAGE_STATE_CHANGED:
+      if (src == GST_OBJECT (self->pipeline)) {
+        GstState old_state, new_state;
+
+        gst_message_parse_state_changed (message, &old_state, &new_state,
+            NULL);
+        notify_state_change (self, old_state, new_state);
+      }
+      break;
+    case GST_MESSAGE_EOS:
+      notify_eos (self);
+      break;
+    case GST_MESSAGE_ERROR:{
+      g_autoptr (GError) err = NULL;
+      g_autofree gchar *debug = NULL;
+      g_autofree gchar *path = gst_object_get_path_string (src);
+
+      gst_message_parse_error (message, &err, &debug);
+      GST_ERROR ("pipeline '%s': error from %s: %s (%s)", self->name, path,
+          err->message, debug ? debug : "no details");
+      /* An element of a sink that already left cannot stop us. */
+      if (src == GST_OBJECT (self->pipeline)
+          || gst_object_has_as_ancestor (src, GST_OBJECT (self->pipeline)))
+        stop_pipeline (self);
+      break;
+    }
+    case GST_MESSAGE_WARNING:{
+      g_autoptr (GError) err = NULL;
+      g_autofree gchar *debug = NULL;
+      g_autofree gchar *path = gst_object_get_path_string (src);
+
+      gst_message_parse_warning (message, &err, &debug);
+      GST_WARNING ("pipeline '%s': warning from %s: %s (%s)", self->name,
+          path, err->message, debug ? debug : "no details");
+      break;
+    }
+    case GST_MESSAGE_LATENCY:
+      gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+      break;
+    default:
+      break;
+  }
+
+done:
+  pipeline_unref (self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---------------------------------------------------------------------
+ * Life cycle
+ * ------------------------------------------------------------------ */
+
+DslReturnType
+dsl_pipeline_create (const gchar * name)
+{
+  DslPipeline *self;
+  GstElement *pipeline, *convert, *tee;
+  GstBus *bus;
+
+  if (find_pipeline (name)) {
+    GST_ERROR ("pipeline name '%s' is not unique", name);
+    return DSL_RESULT_PIPELINE_NAME_NOT_UNIQUE;
+  }
+
+  pipeline = gst_pipeline_new (name);
+  convert = gst_element_factory_make ("videoconvert", "dsl-pipeline-convert");
+  tee = gst_element_factory_make ("tee", "dsl-pipeline-tee");
+  if (!pipeline || !convert || !tee) {
+    GST_ERROR ("pipeline '%s': could not create the pipeline elements", name);
+    if (pipeline)
+      gst_object_unref (gst_object_ref_sink (pipeline));
+    if (convert)
+      gst_object_unref (gst_object_ref_sink (convert));
+    if (tee)
+      gst_object_unref (gst_object_ref_sink (tee));
+    return DSL_RESULT_PIPELINE_THREW_EXCEPTION;
+  }
+  /* Keep state messages on the way to NULL, for the listeners. */
+  g_object_set (pipeline, "auto-flush-bus", FALSE, NULL);
+  g_object_set (tee, "allow-not-linked", TRUE, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), convert, tee, NULL);
+  gst_element_link (convert, tee);
+
+  self = g_new0 (DslPipeline, 1);
+  self->ref_count = 1;
+  self->name = g_strdup (name);
+  self->pipeline = gst_object_ref_sink (pipeline);
+  self->convert = convert;
+  self->tee = tee;
+  self->children = g_ptr_array_new_with_free_func (child_free);
+  self->state_listeners = g_ptr_array_new_with_free_func (listener_release);
+  self->eos_listeners = g_ptr_array_new_with_free_func (listener_release);
+
+  /* On the global default context, whichever thread creates us. */
+  bus = gst_element_get_bus (pipeline);
+  self->bus_watch = gst_bus_create_watch (bus);
+  g_source_set_callback (self->bus_watch, G_SOURCE_FUNC (bus_message), self,
+      NULL);
+  g_source_set_name (self->bus_watch, "dsl-pipeline-bus");
+  g_source_attach (self->bus_watch, g_main_context_default ());
+  gst_object_unref (bus);
+
+  g_hash_table_insert (pipelines, self->name, self);
+  g_ptr_array_add (pipeline_order, self);
+  GST_INFO ("new pipeline '%s'", name);
+  return DSL_RESULT_SUCCESS;
+}
+
+/* Unlinks a sink bin from its tee pad. While data may flow, the unlink
+ * happens when the pad is idle: at once, or from the streaming thread
+ * after its current push; after UNLINK_TIMEOUT_US it happens anyway. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  gboolean cancelled;
+} UnlinkWait;                      /* GAtomicRcBox */
+
+static void
+unlink_wait_clear (gpointer data)
+{
+  UnlinkWait *wait = data;
+
+  g_mutex_clear (&wait->lock);
+  g_cond_clear (&wait->cond);
+}
+
+static void
+unlink_wait_release (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, unlink_wait_clear);
+}
+
+static void
+unlink_from_peer (GstPad * pad)
+{
+  GstPad *peer = gst_pad_get_peer (pad);
+
+  if (peer) {
+    gst_pad_unlink (pad, peer);
+    gst_object_unref (peer);
+  }
+}
+
+static GstPadProbeReturn
+unlink_when_idle (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  UnlinkWait *wait = user_data;
+
+  g_mutex_lock (&wait->lock);
+  if (!wait->cancelled && !wait->done) {
+    unlink_from_peer (pad);
+    wait->done = TRUE;
+    g_cond_broadcast (&wait->cond);
+  }
+  g_mutex_unlock (&wait->lock);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+static void
+unlink_tee_pad (DslPipeline * self, GstPad * tee_pad, const gchar * sink)
+{
+  UnlinkWait *wait;
+  gulong id;
+  gint64 deadline;
+  gboolean done;
+
+  if (!may_stream (self)) {
+    unlink_from_peer (tee_pad);
+    return;
+  }
+
+  wait = g_atomic_rc_box_new0 (UnlinkWait);
+  g_mutex_init (&wait->lock);
+  g_cond_init (&wait->cond);
+  id = gst_pad_add_probe (tee_pad, GST_PAD_PROBE_TYPE_IDLE, unlink_when_idle,
+      g_atomic_rc_box_acquire (wait), unlink_wait_release);
+
+  deadline = g_get_monotonic_time () + UNLINK_TIMEOUT_US;
+  g_mutex_lock (&wait->lock);
+  while (!wait->done)
+    if (!g_cond_wait_until (&wait->cond, &wait->lock, deadline))
+      break;
+  done = wait->done;
+  if (!done)
+    wait->cancelled = TRUE;
+  g_mutex_unlock (&wait->lock);
+
+  if (!done) {
+    GST_WARNING ("pipeline '%s': the branch of sink '%s' did not become idle "
+        "in time; unlinking it anyway", self->name, sink);
+    if (id)
+      gst_pad_remove_probe (tee_pad, id);
+    unlink_from_peer (tee_pad);
+  }
+  unlink_wait_release (wait);
+}
+
+/* Takes a child out of the GstPipeline; the caller drops the Child. */
+static void
+detach_child (DslPipeline * self, Child * child)
+{
+  DslComponent *component = child->component;
+
+  if (child->tee_pad) {
+    unlink_tee_pad (self, child->tee_pad, component->name);
+    gst_element_release_request_pad (self->tee, child->tee_pad);
+  } else {
+    gst_element_unlink (component->bin, self->convert);
+    self->source = NULL;
+  }
+  gst_element_set_state (component->bin, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (self->pipeline), component->bin);
+  component->pipeline = NULL;
+}
+
+static void
+delete_pipeline (DslPipeline * self)
+{
+  GstBus *bus;
+
+  if (self->deleted)
+    return;
+  GST_INFO ("deleting pipeline '%s'", self->name);
+  self->deleted = TRUE;
+  g_hash_table_remove (pipelines, self->name);
+  g_ptr_array_remove (pipeline_order, self);
+  clear_listeners (self->state_listeners);
+  clear_listeners (self->eos_listeners);
+
+  stop_pipeline (self);
+  while (self->children->len > 0) {
+    Child *child = g_ptr_array_steal_index (self->children,
+        self->children->len - 1);
+
+    if (child->component->klass->removing)
+      child->component->klass->removing (child->component, self);
+    detach_child (self, child);
+    child_free (child);
+  }
+
+  g_source_destroy (self->bus_watch);
+  g_source_unref (self->bus_watch);
+  self->bus_watch = NULL;
+  /* Drop what is still queued: messages hold references. */
+  bus = gst_element_get_bus (self->pipeline);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+
+  pipeline_unref (self);
+}
+
+DslReturnType
+dsl_pipeline_delete_by_name (const gchar * name)
+{
+  DslPipeline *self = find_pipeline (name);
+
+  if (!self) {
+    GST_ERROR ("pipeline '%s' was not found", name);
+    return DSL_RESULT_PIPELINE_NAME_NOT_FOUND;
+  }
+  delete_pipeline (self);
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_pipeline_delete_all_pipelines (void)
+{
+  ensure_registry ();
+  while (pipeline_order->len > 0)
+    delete_pipeline (g_ptr_array_index (pipeline_order,
+            pipeline_order->len - 1));
+  return DSL_RESULT_SUCCESS;
+}
+
+guint
+dsl_pipeline_count (void)
+{
+  ensure_registry ();
+  return g_hash_table_size (pipelines);
+}
+
+/* ---------------------------------------------------------------------
+ * Components
+ * ------------------------------------------------------------------ */
+
+static DslReturnType
+attach_source (DslPipeline * self, DslComponent * component)
+{
+  if (self->source) {
+    GST_ERROR ("pipeline '%s' already has source '%s'; cannot add '%s'",
+        self->name, self->source->name, component->name);
+    return DSL_RESULT_PIPELINE_COMPONENT_ADD_FAILED;
+  }
+  if (!is_stopped (self)) {
+    GST_ERROR ("pipeline '%s': source '%s' can only be added while stopped",
+        self->name, component->name);
+    return DSL_RESULT_PIPELINE_COMPONENT_ADD_FAILED;
+  }
+  if (!gst_bin_add (GST_BIN (self->pipeline), component->bin)) {
+    GST_ERROR ("pipeline '%s': cannot add the bin of '%s'", self->name,
+        component->name);
+    return DSL_RESULT_PIPELINE_COMPONENT_ADD_FAILED;
+  }
+  if (!gst_element_link_pads (component->bin, "src", self->convert, "sink")) {
+    GST_ERROR ("pipeline '%s': cannot link source '%s'", self->name,
+        component->name);
+    gst_bin_remove (GST_BIN (self->pipeline), component->bin);
+    return DSL_RESULT_PIPELINE_COMPONENT_ADD_FAILED;
+  }
+  gst_element_sync_state_with_parent (component->bin);
+  self->source = component;
+  return DSL_RESULT_SUCCESS;
+}
+
+static DslReturnType
+attach_sink (DslPipeline * self, DslComponent * component, GstPad ** tee_pad)
+{
+  GstPad *sink_pad;
+  GstPadLinkReturn link;
+
+  sink_pad = gst_element_get_static_pad (component->bin, "sink");
+  if (!sink_pad) {
+    GST_ERROR ("pipeline '%s': sink '%s' has no sink pad", self->name,
+        component->name);
+    return DSL_RESULT_PIPELINE_COMPONENT_ADD_FAILED;
+  }
+  if (!gst_bin_add (GST_BIN (self->pipeline), component->bin)) {
+    GST_ERROR ("pipeline '%s': cannot add the bin of '%s'", self->name,
+        component->name);
+    gst_object_unref (sink_pad);
+    return DSL_RESULT_PIPELINE_COMPONENT_ADD_FAILED;
+  }
+  /* Running before it is linked: the tee never pushes into a flushing
+   * branch. */
+  gst_element_sync_state_with_parent (component->bin);
+  *tee_pad = gst_element_request_pad_simple (self->tee, "src_%u");
+  link = *tee_pad ? gst_pad_link (*tee_pad, sink_pad) : GST_PAD_LINK_REFUSED;
+  gst_object_unref (sink_pad);
+  if (link != GST_PAD_LINK_OK) {
+    GST_ERROR ("pipeline '%s': cannot link sink '%s': %s", self->name,
+        component->name, gst_pad_link_get_name (link));
+    if (*tee_pad) {
+      gst_element_release_request_pad (self->tee, *tee_pad);
+      gst_clear_object (tee_pad);
+    }
+    gst_element_set_state (component->bin, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self->pipeline), component->bin);
+    return DSL_RESULT_PIPELINE_COMPONENT_ADD_FAILED;
+  }
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_pipeline_add_component (const gchar * name, const gchar * component_name)
+{
+  DslPipeline *self = find_pipeline (name);
+  DslComponent *component;
+  GstPad *tee_pad = NULL;
+  DslReturnType result;
+  Child *child;
+
+  if (!self) {
+    GST_ERROR ("pipeline '%s' was not found", name);
+    return DSL_RESULT_PIPELINE_NAME_NOT_FOUND;
+  }
+  component = dsl_component_find (component_name);
+  if (!component) {
+    GST_ERROR ("component '%s' was not found", component_name);
+    return DSL_RESULT_COMPONENT_NAME_NOT_FOUND;
+  }
+  if (component->pipeline) {
+    GST_ERROR ("component '%s' is in use by pipeline '%s'", component_name,
+        component->pipeline->name);
+    return DSL_RESULT_COMPONENT_IN_USE;
+  }
+
+  if (component->klass->role == DSL_COMPONENT_SOURCE)
+    result = attach_source (self, component);
+  else
+    result = attach_sink (self, component, &tee_pad);
+  if (result != DSL_RESULT_SUCCESS)
+    return result;
+
+  child = g_new0 (Child, 1);
+  child->component = dsl_component_ref (component);
+  child->tee_pad = tee_pad;
+  g_ptr_array_add (self->children, child);
+  component->pipeline = self;
+  GST_INFO ("pipeline '%s': added %s '%s'", name,
+      component->klass->type_name, component_name);
+
+  if (component->klass->added)
+    component->klass->added (component, self);
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_pipeline_remove_component (const gchar * name,
+    const gchar * component_name)
+{
+  DslPipeline *self = find_pipeline (name);
+  DslComponent *component;
+  Child *child;
+  guint index;
+
+  if (!self) {
+    GST_ERROR ("pipeline '%s' was not found", name);
+    return DSL_RESULT_PIPELINE_NAME_NOT_FOUND;
+  }
+  component = dsl_component_find (component_name);
+  if (!component) {
+    GST_ERROR ("component '%s' was not found", component_name);
+    return DSL_RESULT_COMPONENT_NAME_NOT_FOUND;
+  }
+  if (component->pipeline != self || !find_child (self, component, NULL)) {
+    GST_ERROR ("component '%s' is not used by pipeline '%s'", component_name,
+        name);
+    return DSL_RESULT_COMPONENT_NOT_USED_BY_PIPELINE;
+  }
+  if (component == self->source && !is_stopped (self)) {
+    GST_ERROR ("pipeline '%s': source '%s' can only be removed while stopped",
+        name, component_name);
+    return DSL_RESULT_PIPELINE_COMPONENT_REMOVE_FAILED;
+  }
+
+  /* The hook may call back in: hold the pipeline and look again after. */
+  pipeline_ref (self);
+  if (component->klass->removing)
+    component->klass->removing (component, self);
+  child = find_child (self, component, &index);
+  if (child && !self->deleted) {
+    g_ptr_array_steal_index (self->children, index);
+    detach_child (self, child);
+    child_free (child);
+    GST_INFO ("pipeline '%s': removed '%s'", name, component_name);
+  }
+  pipeline_unref (self);
+  return DSL_RESULT_SUCCESS;
+}
+
+/* ---------------------------------------------------------------------
+ * Services
+ * ------------------------------------------------------------------ */
+
+DslReturnType
+dsl_pipeline_set_state_by_name (const gchar * name, GstState state)
+{
+  DslPipeline *self = find_pipeline (name);
+  DslReturnType failure;
+  GstStateChangeReturn ret;
+
+  if (!self) {
+    GST_ERROR ("pipeline '%s' was not found", name);
+    return DSL_RESULT_PIPELINE_NAME_NOT_FOUND;
+  }
+
+  if (state == GST_STATE_NULL) {
+    if (stop_pipeline (self) == GST_STATE_CHANGE_FAILURE)
+      return DSL_RESULT_PIPELINE_FAILED_TO_STOP;
+    return DSL_RESULT_SUCCESS;
+  }
+
+  failure = state == GST_STATE_PLAYING ? DSL_RESULT_PIPELINE_FAILED_TO_PLAY
+      : state == GST_STATE_PAUSED ? DSL_RESULT_PIPELINE_FAILED_TO_PAUSE
+      : DSL_RESULT_PIPELINE_SET_FAILED;
+  if (state >= GST_STATE_PAUSED && (!self->source || count_sinks (self) == 0)) {
+    GST_ERROR ("pipeline '%s' needs a source and at least one sink to %s",
+        name, state == GST_STATE_PLAYING ? "play" : "pause");
+    return failure;
+  }
+
+  GST_INFO ("pipeline '%s': going to %s", name,
+      gst_element_state_get_name (state));
+  ret = gst_element_set_state (self->pipeline, state);
+  if (ret == GST_STATE_CHANGE_FAILURE) {
+    GST_ERROR ("pipeline '%s': failed to go to %s", name,
+        gst_element_state_get_name (state));
+    stop_pipeline (self);
+    return failure;
+  }
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_pipeline_get_state_by_name (const gchar * name, guint * state)
+{
+  DslPipeline *self = find_pipeline (name);
+
+  if (!self) {
+    GST_ERROR ("pipeline '%s' was not found", name);
+    return DSL_RESULT_PIPELINE_NAME_NOT_FOUND;
+  }
+  *state = (guint) dsl_pipeline_get_current_state (self);
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_pipeline_add_state_change_listener (const gchar * name,
+    dsl_state_change_listener_cb listener, gpointer client_data)
+{
+  DslPipeline *self = find_pipeline (name);
+
+  if (!self) {
+    GST_ERROR ("pipeline '%s' was not found", name);
+    return DSL_RESULT_PIPELINE_NAME_NOT_FOUND;
+  }
+  if (add_listener (self->state_listeners, G_CALLBACK (listener),
+          client_data) != DSL_RESULT_SUCCESS) {
+    GST_ERROR ("pipeline '%s': this state change listener was already added",
+        name);
+    return DSL_RESULT_PIPELINE_CALLBACK_ADD_FAILED;
+  }
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_pipeline_remove_state_change_listener (const gchar * name,
+    dsl_state_change_listener_cb listener)
+{
+  DslPipeline *self = find_pipeline (name);
+
+  if (!self) {
+    GST_ERROR ("pipeline '%s' was not found", name);
+    return DSL_RESULT_PIPELINE_NAME_NOT_FOUND;
+  }
+  if (remove_listener (self->state_listeners, G_CALLBACK (listener))
+      != DSL_RESULT_SUCCESS) {
+    GST_ERROR ("pipeline '%s': this state change listener was not found",
+        name);
+    return DSL_RESULT_PIPELINE_CALLBACK_REMOVE_FAILED;
+  }
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_pipeline_add_eos_listener (const gchar * name,
+    dsl_eos_listener_cb listener, gpointer client_data)
+{
+  DslPipeline *self = find_pipeline (name);
+
+  if (!self) {
+    GST_ERROR ("pipeline '%s' was not found", name);
+    return DSL_RESULT_PIPELINE_NAME_NOT_FOUND;
+  }
+  if (add_listener (self->eos_listeners, G_CALLBACK (listener), client_data)
+      != DSL_RESULT_SUCCESS) {
+    GST_ERROR ("pipeline '%s': this EOS listener was already added", name);
+    return DSL_RESULT_PIPELINE_CALLBACK_ADD_FAILED;
+  }
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_pipeline_remove_eos_listener (const gchar * name,
+    dsl_eos_listener_cb listener)
+{
+  DslPipeline *self = find_pipeline (name);
+
+  if (!self) {
+    GST_ERROR ("pipeline '%s' was not found", name);
+    return DSL_RESULT_PIPELINE_NAME_NOT_FOUND;
+  }
+  if (remove_listener (self->eos_listeners, G_CALLBACK (listener))
+      != DSL_RESULT_SUCCESS) {
+    GST_ERROR ("pipeline '%s': this EOS listener was not found", name);
+    return DSL_RESULT_PIPELINE_CALLBACK_REMOVE_FAILED;
+  }
+  return DSL_RESULT_SUCCESS;
+}

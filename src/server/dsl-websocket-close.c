@@ -1,0 +1,50 @@
+/* dsl-websocket-close.c */
+#include "server/dsl-websocket-close.h"
+#include "core/dsl-log.h"
+
+#include <string.h>
+
+#define GST_CAT_DEFAULT dsl_server_debug
+
+static void
+release_on_closed (SoupWebsocketConnection * connection, gpointer unused)
+{
+  g_signal_handlers_disconnect_by_func (connection, release_on_closed, NULL);
+  g_object_unref (connection);
+}
+
+void
+dsl_websocket_close_and_release (SoupWebsocketConnection * connection,
+    gushort code, const gchar * reason)
+{
+  if (soup_websocket_connection_get_state (connection) !=
+      SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  g_signal_connect (g_object_ref (connection), "closed",
+      G_CALLBACK (release_on_closed), NULL);
+  soup_websocket_connection_close (connection, code, reason);
+}
+
+/* libsoup (every version) replaces the codes 1012-1014 of the IANA
+ * registry with 1002, so this one frame is written here: FIN + close
+ * opcode, unmasked (server to client), payload = code + reason. Control
+ * frames are never compressed. */
+void
+dsl_websocket_close_with_registry_code (SoupWebsocketConnection * connection,
+    gushort code, const gchar * reason)
+{
+  GIOStream *io = soup_websocket_connection_get_io_stream (connection);
+  GOutputStream *out = g_io_stream_get_output_stream (io);
+  gsize reason_len = MIN (strlen (reason), 123);
+  guint8 frame[4 + 123];
+  g_autoptr (GError) error = NULL;
+
+  frame[0] = 0x88;
+  frame[1] = (guint8) (2 + reason_len);
+  frame[2] = code >> 8;
+  frame[3] = code & 0xff;
+  memcpy (frame + 4, reason, reason_len);
+  if (!g_output_stream_write_all (out, frame, 4 + reason_len, NULL, NULL,
+          &error) || !g_output_stream_flush (out, NULL, &error))
+    GST_WARNING ("failed to send close code %u: %s", code, error->message);
+}

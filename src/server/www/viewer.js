@@ -1,0 +1,361 @@
+/* viewer.js - dsl-webrtc live view.
+ *
+ * Speaks DSL's JSON signaling protocol over a WebSocket: the server offers,
+ * this page answers.
+ *   server -> page  {"type":"sdp","data":{"type":"offer","sdp":"..."}}
+ *                   {"type":"ice","data":{"candidate":"...","sdpMLineIndex":0}}
+ *                   {"type":"error","data":{"message":"..."}}
+ *   page -> server  {"type":"sdp","data":{"type":"answer","sdp":"..."}}
+ *                   {"type":"ice","data":{"candidate":"...","sdpMid":"0","sdpMLineIndex":0}}
+ *
+ * Query string: ?path=/ws/cam1 (default /ws), ?server=host:port (default:
+ * where the page came from), ?stun=host:port[,host:port] (default: none).
+ * window.dslViewer exposes the live state for tests.
+ */
+'use strict';
+(() => {
+  const BACKOFF_MIN_MS = 500;
+  const BACKOFF_MAX_MS = 5000;
+  const DISCONNECT_GRACE_MS = 4000;
+  const STATS_INTERVAL_MS = 1000;
+  const FIRST_FRAME_POLL_MS = 50;
+
+  const $ = (id) => document.getElementById(id);
+  const video = $('video');
+  const query = new URLSearchParams(location.search);
+
+  const V = window.dslViewer = {
+    state: 'connecting', stateText: '', url: '', framesDecoded: 0, width: 0,
+    height: 0, codec: '', fps: 0, bitrateKbps: 0, rttMs: null, packetsLost: 0,
+    connects: 0, plays: 0, closeCode: null, closeReason: '', error: '',
+    ttffMs: null, firstFrameAt: null, playingAt: null, lostAt: null,
+  };
+
+  /* ---- where to connect ---- */
+  function signalingUrl() {
+    let path = query.get('path') || '/ws';
+    if (!path.startsWith('/')) path = '/' + path;
+    const secure = location.protocol === 'https:';
+    const server = query.get('server');
+    if (server) {
+      if (/^wss?:\/\//.test(server)) return server.replace(/\/+$/, '') + path;
+      return (secure ? 'wss://' : 'ws://') + server + path;
+    }
+    if (location.protocol === 'http:' || secure)
+      return (secure ? 'wss://' : 'ws://') + location.host + path;
+    return 'ws://localhost:60001' + path; /* file://: DSL's default port */
+  }
+
+  function iceServers() {
+    const list = (query.get('stun') || '').split(',').map((s) => s.trim()).filter(Boolean);
+    return list.map((s) => ({ urls: /^(stuns?|turns?):/.test(s) ? s : 'stun:' + s }));
+  }
+
+  /* ---- on-screen state ---- */
+  function setState(state, text) {
+    V.state = state;
+    V.stateText = text;
+    document.body.dataset.state = state;
+    $('state').textContent = text;
+  }
+
+  function showMessage(text) {
+    const el = $('message');
+    el.textContent = text || '';
+    el.hidden = !text;
+  }
+
+  function showStats(s) {
+    $('resolution').textContent = s ? (s.width ? `${s.width} × ${s.height}` : '–') : '–';
+    $('fps').textContent = s && s.fps != null ? `${s.fps.toFixed(1)} fps` : '–';
+    $('bitrate').textContent = s && s.kbps != null ? formatBitrate(s.kbps) : '–';
+    $('rtt').textContent = s && s.rttMs != null ? `${s.rttMs.toFixed(1)} ms` : '–';
+    $('lost').textContent = s ? String(s.lost) : '–';
+    $('codec').textContent = (s && s.codec) || '–';
+  }
+
+  function formatBitrate(kbps) {
+    return kbps >= 1000 ? `${(kbps / 1000).toFixed(2)} Mbit/s` : `${Math.round(kbps)} kbit/s`;
+  }
+
+  function formatDelay(ms) {
+    return ms < 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
+  }
+
+  /* ---- one signaling session: a WebSocket and its peer connection ---- */
+  let session = null;
+  let backoff = BACKOFF_MIN_MS;
+  let retryTimer = 0;
+
+  function connect() {
+    retryTimer = 0;
+    const url = V.url = signalingUrl();
+    const s = {
+      ws: null, pc: null, chain: Promise.resolve(), pending: [], dead: false,
+      opened: false, started: performance.now(), statsTimer: 0, graceTimer: 0,
+      prev: null, playing: false,
+    };
+    session = s;
+    V.framesDecoded = 0; V.width = 0; V.height = 0; V.fps = 0;
+    V.ttffMs = null; V.error = '';
+    setState('connecting', `connecting to ${url}…`);
+    try {
+      s.ws = new WebSocket(url);
+    } catch (err) {
+      fail(s, `bad server address: ${err.message}`);
+      return;
+    }
+    s.ws.onopen = () => {
+      if (s.dead) return;
+      s.opened = true;
+      V.connects += 1;
+      V.closeCode = null; V.closeReason = '';
+      setState('negotiating', 'connected, waiting for the stream…');
+      showMessage('');
+    };
+    s.ws.onmessage = (ev) => {
+      s.chain = s.chain.then(() => onMessage(s, ev.data)).catch((err) => {
+        console.warn('dsl-viewer: signaling step failed:', err);
+        if (!s.dead) showMessage(`signaling error: ${err.message || err}`);
+      });
+    };
+    s.ws.onclose = (ev) => {
+      if (s.dead) return;
+      V.closeCode = ev.code;
+      V.closeReason = ev.reason || '';
+      let why;
+      if (ev.code === 1013) why = 'server busy: no stream available';
+      else if (!s.opened) why = 'server unreachable';
+      else why = `server closed with code ${ev.code}${ev.reason ? ` (${ev.reason})` : ''}`;
+      fail(s, why);
+    };
+    s.ws.onerror = () => { /* onclose follows and carries the details */ };
+  }
+
+  /* Ends a session and schedules the next one with exponential backoff. */
+  function fail(s, why) {
+    if (s.dead) return;
+    if (s.playing) V.lostAt = Math.round(performance.now());
+    teardown(s);
+    const delay = backoff;
+    backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
+    setState('reconnecting', `${why} — reconnecting in ${formatDelay(delay)}…`);
+    showMessage(V.error || why);
+    showStats(null);
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(connect, delay);
+  }
+
+  function teardown(s) {
+    s.dead = true;
+    clearTimeout(s.statsTimer);
+    clearTimeout(s.graceTimer);
+    if (s.ws) {
+      s.ws.onopen = s.ws.onmessage = s.ws.onclose = s.ws.onerror = null;
+      if (s.ws.readyState <= WebSocket.OPEN) s.ws.close(1000, 'viewer reconnecting');
+    }
+    if (s.pc) {
+      s.pc.ontrack = s.pc.onicecandidate = s.pc.onconnectionstatechange = null;
+      s.pc.oniceconnectionstatechange = s.pc.ondatachannel = null;
+      s.pc.close();
+    }
+    if (video.srcObject) video.srcObject = null;
+  }
+
+  function send(s, type, data) {
+    if (!s.dead && s.ws.readyState === WebSocket.OPEN)
+      s.ws.send(JSON.stringify({ type, data }));
+  }
+
+  /* ---- signaling messages, run one at a time through s.chain ---- */
+  async function onMessage(s, text) {
+    if (s.dead) return;
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch (err) {
+      console.warn('dsl-viewer: ignoring a message that is not JSON');
+      return;
+    }
+    const data = msg && msg.data;
+    if (!msg || typeof msg !== 'object' || !data || typeof data !== 'object') return;
+    if (msg.type === 'sdp') await onSdp(s, data);
+    else if (msg.type === 'ice') await onIce(s, data);
+    else if (msg.type === 'error') onServerError(data);
+    else console.info('dsl-viewer: ignoring message type', msg.type);
+  }
+
+  async function onSdp(s, data) {
+    if (data.type !== 'offer' || typeof data.sdp !== 'string') {
+      console.warn('dsl-viewer: ignoring SDP of type', data.type);
+      return;
+    }
+    if (!s.pc) {
+      s.pc = createPeer(s);
+      pollStats(s);
+    }
+    if (!s.playing) setState('negotiating', 'negotiating…');
+    await s.pc.setRemoteDescription({ type: 'offer', sdp: data.sdp });
+    if (s.dead) return;
+    const answer = await s.pc.createAnswer();
+    if (s.dead) return;
+    await s.pc.setLocalDescription(answer);
+    if (s.dead) return;
+    const local = s.pc.localDescription;
+    send(s, 'sdp', { type: local.type, sdp: local.sdp });
+    const queued = s.pending.splice(0);
+    for (const c of queued) await addCandidate(s, c);
+  }
+
+  async function onIce(s, data) {
+    if (!s.pc || !s.pc.remoteDescription) s.pending.push(data);
+    else await addCandidate(s, data);
+  }
+
+  async function addCandidate(s, data) {
+    if (s.dead) return;
+    const init = {
+      candidate: typeof data.candidate === 'string' ? data.candidate : '',
+      sdpMLineIndex: Number.isInteger(data.sdpMLineIndex) ? data.sdpMLineIndex : 0,
+    };
+    if (typeof data.sdpMid === 'string') init.sdpMid = data.sdpMid;
+    try {
+      await s.pc.addIceCandidate(init); /* "" = end of candidates */
+    } catch (err) {
+      console.warn('dsl-viewer: addIceCandidate failed:', err.message, init.candidate);
+    }
+  }
+
+  function onServerError(data) {
+    const text = typeof data.message === 'string' ? data.message : JSON.stringify(data);
+    V.error = text;
+    showMessage(`server error: ${text}`);
+  }
+
+  function createPeer(s) {
+    const pc = new RTCPeerConnection({ iceServers: iceServers() });
+    pc.ontrack = (e) => {
+      if (s.dead || e.track.kind !== 'video') return;
+      video.srcObject = e.streams[0] || new MediaStream([e.track]);
+      const p = video.play();
+      if (p && p.catch) p.catch(() => { /* autoplay of a muted video */ });
+    };
+    pc.onicecandidate = (e) => {
+      /* null: gathering done; "": end of a generation. DSL needs neither. */
+      if (e.candidate && e.candidate.candidate) send(s, 'ice', e.candidate.toJSON());
+    };
+    pc.ondatachannel = (e) => {
+      e.channel.onmessage = (m) => console.info('dsl-viewer: data channel:', m.data);
+    };
+    const watch = () => {
+      const st = pc.connectionState || pc.iceConnectionState;
+      if (s.dead) return;
+      if (st === 'failed') {
+        fail(s, 'connection to the stream failed');
+      } else if (st === 'disconnected') {
+        if (!s.graceTimer) {
+          s.graceTimer = setTimeout(() => fail(s, 'connection to the stream lost'),
+            DISCONNECT_GRACE_MS);
+        }
+      } else if (s.graceTimer) {
+        clearTimeout(s.graceTimer);
+        s.graceTimer = 0;
+      }
+    };
+    if ('onconnectionstatechange' in pc) pc.onconnectionstatechange = watch;
+    else pc.oniceconnectionstatechange = watch;
+    return pc;
+  }
+
+  /* ---- statistics ---- */
+  async function pollStats(s) {
+    if (s.dead) return;
+    try {
+      const stats = summarize(await s.pc.getStats(), s);
+      if (!s.dead && stats) apply(s, stats);
+    } catch (err) {
+      console.warn('dsl-viewer: getStats failed:', err);
+    }
+    if (!s.dead) {
+      s.statsTimer = setTimeout(() => pollStats(s),
+        s.playing ? STATS_INTERVAL_MS : FIRST_FRAME_POLL_MS);
+    }
+  }
+
+  function summarize(report, s) {
+    let inbound = null; let pairId = null; let remoteOut = null;
+    const pairs = [];
+    report.forEach((r) => {
+      const kind = r.kind || r.mediaType;
+      if (r.type === 'inbound-rtp' && kind === 'video') inbound = r;
+      else if (r.type === 'remote-outbound-rtp' && kind === 'video') remoteOut = r;
+      else if (r.type === 'transport' && r.selectedCandidatePairId) pairId = r.selectedCandidatePairId;
+      else if (r.type === 'candidate-pair') pairs.push(r);
+    });
+    if (!inbound) return null;
+    const pair = (pairId && report.get(pairId)) || pairs.find((p) => p.selected) ||
+      pairs.find((p) => p.nominated && p.state === 'succeeded');
+    const codecStats = inbound.codecId ? report.get(inbound.codecId) : null;
+    const now = performance.now();
+    const frames = inbound.framesDecoded || 0;
+    const bytes = inbound.bytesReceived || 0;
+    const prev = s.prev;
+    s.prev = { t: now, frames, bytes };
+    const dt = prev ? (now - prev.t) / 1000 : 0;
+    let fps = inbound.framesPerSecond;
+    if (fps == null && dt > 0.2) fps = (frames - prev.frames) / dt;
+    let rttMs = null;
+    if (pair && pair.currentRoundTripTime != null) rttMs = pair.currentRoundTripTime * 1000;
+    else if (remoteOut && remoteOut.roundTripTime != null) rttMs = remoteOut.roundTripTime * 1000;
+    return {
+      frames,
+      width: inbound.frameWidth || video.videoWidth || 0,
+      height: inbound.frameHeight || video.videoHeight || 0,
+      fps: fps != null ? fps : null,
+      kbps: dt > 0.2 ? ((bytes - prev.bytes) * 8) / dt / 1000 : null,
+      rttMs,
+      lost: inbound.packetsLost || 0,
+      codec: codecStats ? codecStats.mimeType : '',
+      slow: dt > 0.9, /* a full stats period: safe to refresh the rates */
+    };
+  }
+
+  function apply(s, st) {
+    V.framesDecoded = st.frames;
+    V.width = st.width; V.height = st.height;
+    V.codec = st.codec; V.packetsLost = st.lost;
+    if (st.rttMs != null) V.rttMs = st.rttMs;
+    if (st.fps != null) V.fps = st.fps;
+    if (st.kbps != null) V.bitrateKbps = st.kbps;
+    const first = st.frames > 0 && !s.playing;
+    if (first) {
+      s.playing = true;
+      V.plays += 1;
+      V.playingAt = Math.round(performance.now());
+      V.ttffMs = Math.round(V.playingAt - s.started);
+      if (V.firstFrameAt == null) V.firstFrameAt = V.playingAt;
+      backoff = BACKOFF_MIN_MS;
+      setState('playing', 'playing');
+      showMessage('');
+    }
+    if (s.playing && (st.slow || first)) showStats({ ...st, fps: st.fps, rttMs: V.rttMs });
+  }
+
+  /* ---- page wiring ---- */
+  $('stream').textContent = query.get('path') || '/ws';
+  $('toggle-stats').addEventListener('click', (e) => {
+    const panel = $('stats');
+    panel.hidden = !panel.hidden;
+    e.currentTarget.setAttribute('aria-expanded', String(!panel.hidden));
+  });
+  window.addEventListener('pagehide', () => {
+    if (session) teardown(session);
+    clearTimeout(retryTimer);
+  });
+  window.addEventListener('pageshow', (e) => { if (e.persisted) connect(); });
+  if (typeof RTCPeerConnection !== 'function') {
+    setState('unsupported', 'this browser has no WebRTC support');
+    return;
+  }
+  connect();
+})();

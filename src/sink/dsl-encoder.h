@@ -1,0 +1,36 @@
+/* dsl-encoder.h - the encode-and-payload chain of an Encode Sink, for each
+ * DSL_ENCODER_* value, on plain GStreamer. */
+#ifndef DSL_ENCODER_H
+#define DSL_ENCODER_H
+
+#include <gst/gst.h>
+#include "DslApi.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  GstElement *bin;          /* floating; sink: raw video, src: RTP */
+  GstElement *encoder;      /* borrowed, inside bin */
+  GstElement *raw_caps;     /* borrowed: the capsfilter before the encoder */
+  const gchar *encoding_name;   /* "H264", "H265", "VP8", "VP9" */
+} DslEncoderChain;
+
+/* TRUE for an encoder value this platform can stream to browsers. */
+gboolean dsl_encoder_is_valid (guint encoder);
+
+/* bitrate in bit/s (0: the encoder's DSL default); iframe_interval in
+ * frames (0: 30). Returns FALSE (and logs) when an element is missing. */
+gboolean dsl_encoder_chain_make (guint encoder, guint bitrate,
+    guint iframe_interval, const gchar * name, DslEncoderChain * chain);
+
+/* Sets the raw size the encoder gets (0, 0: the source's size). */
+void dsl_encoder_chain_set_dimensions (DslEncoderChain * chain, guint width,
+    guint height);
+
+/* Asks the encoder for a key frame now. Any thread. */
+void dsl_encoder_chain_request_key_frame (DslEncoderChain * chain);
+
+G_END_DECLS
+
+#endif /* DSL_ENCODER_H */

@@ -1,0 +1,44 @@
+/* dsl-signaling-message.h - DSL's JSON signaling protocol.
+ *
+ * Every message is a JSON object {"type": ..., "data": {...}}:
+ *   server -> client  {"type":"sdp","data":{"type":"offer","sdp":"..."}}
+ *                     {"type":"ice","data":{"candidate":"...","sdpMLineIndex":0}}
+ *                     {"type":"error","data":{"message":"..."}}   (extension)
+ *   client -> server  {"type":"sdp","data":{"type":"answer","sdp":"..."}}
+ *                     {"type":"ice","data":{"candidate":"...","sdpMLineIndex":0,...}}
+ */
+#ifndef DSL_SIGNALING_MESSAGE_H
+#define DSL_SIGNALING_MESSAGE_H
+
+#include <gst/sdp/sdp.h>
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  DSL_SIGNALING_ANSWER,
+  DSL_SIGNALING_ICE,
+} DslSignalingType;
+
+typedef struct
+{
+  DslSignalingType type;
+  GstSDPMessage *sdp;          /* ANSWER: parsed, owned */
+  gchar *candidate;            /* ICE: owned; "" is end-of-candidates */
+  guint mline_index;           /* ICE */
+} DslSignalingMessage;
+
+/* Parses a client message. On failure returns FALSE and sets *error to a
+ * sentence for the client's error reply. */
+gboolean dsl_signaling_message_parse (const gchar * text, gsize length,
+    DslSignalingMessage * message, gchar ** error);
+void dsl_signaling_message_clear (DslSignalingMessage * message);
+
+/* Server messages, as compact JSON text (g_free). */
+gchar *dsl_signaling_message_offer (const GstSDPMessage * sdp);
+gchar *dsl_signaling_message_ice (guint mline_index, const gchar * candidate);
+gchar *dsl_signaling_message_error (const gchar * message);
+
+G_END_DECLS
+
+#endif /* DSL_SIGNALING_MESSAGE_H */

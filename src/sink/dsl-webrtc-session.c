@@ -1,0 +1,550 @@
+/* dsl-webrtc-session.c */
+#include "sink/dsl-webrtc-session.h"
+#include "sink/dsl-signaling-message.h"
+#include "server/dsl-websocket-close.h"
+#include "server/dsl-websocket-server.h"
+#include "core/dsl-context.h"
+#include "core/dsl-log.h"
+#include "core/dsl-pad-util.h"
+
+#include <gst/webrtc/webrtc.h>
+#include <nice/nice.h>
+#include <stdlib.h>
+
+#define GST_CAT_DEFAULT dsl_session_debug
+
+#define DEFAULT_ANSWER_TIMEOUT_MS 15000
+#define UNLINK_TIMEOUT_MS 1000
+
+struct _DslWebrtcSession
+{
+  gint ref_count;
+  gchar *name;
+  GstElement *webrtcbin;       /* kept until finalize: webrtcbin threads use it */
+
+  /* main context only */
+  SoupWebsocketConnection *connection;
+  GstBin *bin;
+  GstElement *tee;
+  GstPad *tee_pad;
+  GstElement *queue;
+  gboolean closed;
+  gboolean awaiting_answer;
+  guint answer_timeout;
+  DslWebrtcSessionFailedFunc failed;
+  DslWebrtcSessionClosedFunc closed_func;
+  gpointer user_data;
+};
+
+/* ------------------------------------------------------------------ */
+/* ICE configuration shared by every new session (main context only). */
+
+static struct
+{
+  gboolean loaded;
+  gchar **addresses;
+  guint min_port, max_port;
+} ice_config;
+
+static gboolean
+parse_addresses (const gchar * list, gchar *** out)
+{
+  g_auto (GStrv) parts = g_strsplit (list ? list : "", ",", -1);
+  GPtrArray *valid = g_ptr_array_new_with_free_func (g_free);
+
+  for (gchar ** p = parts; *p; p++) {
+    g_strstrip (*p);
+    if (!**p)
+      continue;
+    if (!g_hostname_is_ip_address (*p)) {
+      GST_ERROR ("ICE address '%s' is not an IP address", *p);
+      g_ptr_array_unref (valid);
+      return FALSE;
+    }
+    g_ptr_array_add (valid, g_strdup (*p));
+  }
+  g_ptr_array_add (valid, NULL);
+  *out = (gchar **) g_ptr_array_free (valid, FALSE);
+  return TRUE;
+}
+
+static void
+load_ice_config (void)
+{
+  if (ice_config.loaded)
+    return;
+  ice_config.loaded = TRUE;
+  if (!parse_addresses (g_getenv ("DSL_WEBRTC_ICE_ADDRESSES"),
+          &ice_config.addresses))
+    ice_config.addresses = g_new0 (gchar *, 1);
+}
+
+gboolean
+dsl_webrtc_session_set_ice_config (const gchar * addresses, guint min_port,
+    guint max_port)
+{
+  gchar **parsed;
+
+  if (min_port > max_port || max_port > G_MAXUINT16) {
+    GST_ERROR ("invalid ICE port range %u-%u", min_port, max_port);
+    return FALSE;
+  }
+  if (!parse_addresses (addresses, &parsed))
+    return FALSE;
+  load_ice_config ();
+  g_strfreev (ice_config.addresses);
+  ice_config.addresses = parsed;
+  ice_config.min_port = min_port;
+  ice_config.max_port = max_port;
+  return TRUE;
+}
+
+static void
+apply_ice_config (GstElement * webrtcbin)
+{
+  g_autoptr (GObject) ice = NULL;
+  g_autoptr (GObject) agent = NULL;
+
+  load_ice_config ();
+  g_object_get (webrtcbin, "ice-agent", &ice, NULL);
+  if (!ice)
+    return;
+  /* UDP only: ICE-TCP only adds candidates a browser rarely uses */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "ice-tcp"))
+    g_object_set (ice, "ice-tcp", FALSE, NULL);
+  if (ice_config.max_port)
+    g_object_set (ice, "min-rtp-port", ice_config.min_port, "max-rtp-port",
+        ice_config.max_port, NULL);
+  if (!ice_config.addresses[0])
+    return;
+  if (!g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent")) {
+    GST_WARNING ("this ICE implementation cannot restrict local addresses");
+    return;
+  }
+  g_object_get (ice, "agent", &agent, NULL);
+  for (gchar ** a = ice_config.addresses; *a; a++) {
+    NiceAddress address;
+
+    nice_address_init (&address);
+    if (nice_address_set_from_string (&address, *a))
+      nice_agent_add_local_address (NICE_AGENT (agent), &address);
+  }
+}
+
+static gpointer
+prewarm_thread (gpointer data)
+{
+  GstElement *dtls = gst_element_factory_make ("dtlsdec", NULL);
+  GstElement *webrtcbin = gst_element_factory_make ("webrtcbin", NULL);
+  gchar *pem = NULL;
+
+  if (dtls) {
+    g_object_get (dtls, "pem", &pem, NULL);
+    g_free (pem);
+    gst_object_unref (gst_object_ref_sink (dtls));
+  }
+  if (webrtcbin)
+    gst_object_unref (gst_object_ref_sink (webrtcbin));
+  GST_INFO ("DTLS certificate generated and WebRTC plugins loaded");
+  return NULL;
+}
+
+void
+dsl_webrtc_session_prewarm (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    g_thread_unref (g_thread_new ("dsl-prewarm", prewarm_thread, NULL));
+    g_once_init_leave (&once, 1);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+
+static gboolean
+unref_on_main (gpointer object)
+{
+  gst_object_unref (object);
+  return G_SOURCE_REMOVE;
+}
+
+DslWebrtcSession *
+dsl_webrtc_session_ref (DslWebrtcSession * self)
+{
+  g_atomic_int_inc (&self->ref_count);
+  return self;
+}
+
+void
+dsl_webrtc_session_unref (DslWebrtcSession * self)
+{
+  if (!g_atomic_int_dec_and_test (&self->ref_count))
+    return;
+  g_warn_if_fail (self->closed);
+  /* The last reference may go on a webrtcbin thread (a promise's destroy
+   * notify): never finalize webrtcbin on its own thread. */
+  dsl_context_post (unref_on_main, self->webrtcbin, NULL);
+  g_free (self->name);
+  g_free (self);
+}
+
+static void
+send_text (DslWebrtcSession * self, const gchar * text)
+{
+  if (self->closed || !self->connection
+      || soup_websocket_connection_get_state (self->connection) !=
+      SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  GST_LOG ("%s: sending %s", self->name, text);
+  soup_websocket_connection_send_text (self->connection, text);
+}
+
+static void
+send_error (DslWebrtcSession * self, const gchar * message)
+{
+  g_autofree gchar *text = dsl_signaling_message_error (message);
+
+  GST_WARNING ("%s: %s", self->name, message);
+  send_text (self, text);
+}
+
+static void
+fail (DslWebrtcSession * self, const gchar * reason)
+{
+  if (self->closed)
+    return;
+  GST_ERROR ("%s: connection failed: %s", self->name, reason);
+  if (self->failed)
+    self->failed (self, self->user_data);
+  dsl_webrtc_session_close (self, DSL_CLOSE_INTERNAL_ERROR, reason);
+}
+
+/* ------------------------------------------------------------------ */
+/* Work handed over from webrtcbin's threads to the main context. */
+
+typedef struct
+{
+  DslWebrtcSession *session;
+  gchar *text;
+  gboolean is_offer;
+  gboolean is_failure;
+} Handover;
+
+static void
+handover_free (gpointer data)
+{
+  Handover *h = data;
+
+  dsl_webrtc_session_unref (h->session);
+  g_free (h->text);
+  g_free (h);
+}
+
+static gboolean
+answer_timeout_cb (gpointer data)
+{
+  DslWebrtcSession *self = data;
+
+  self->answer_timeout = 0;
+  fail (self, "no answer to the offer in time");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+handover_dispatch (gpointer data)
+{
+  Handover *h = data;
+  DslWebrtcSession *self = h->session;
+  guint timeout_ms;
+
+  if (self->closed)
+    return G_SOURCE_REMOVE;
+  if (h->is_failure) {
+    fail (self, h->text);
+  } else if (h->is_offer) {
+    send_text (self, h->text);
+    self->awaiting_answer = TRUE;
+    if (!self->answer_timeout) {
+      const gchar *env = g_getenv ("DSL_WEBRTC_ANSWER_TIMEOUT_MS");
+      timeout_ms = env ? (guint) atoi (env) : DEFAULT_ANSWER_TIMEOUT_MS;
+      self->answer_timeout = dsl_context_timeout (timeout_ms,
+          answer_timeout_cb, dsl_webrtc_session_ref (self),
+          (GDestroyNotify) dsl_webrtc_session_unref);
+    }
+  } else {
+    send_text (self, h->text);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hand_over (DslWebrtcSession * self, gchar * text, gboolean is_offer,
+    gboolean is_failure)
+{
+  Handover *h = g_new0 (Handover, 1);
+
+  h->session = dsl_webrtc_session_ref (self);
+  h->text = text;
+  h->is_offer = is_offer;
+  h->is_failure = is_failure;
+  dsl_context_post (handover_dispatch, h, handover_free);
+}
+
+/* webrtcbin thread */
+static void
+offer_created_cb (GstPromise * promise, gpointer data)
+{
+  DslWebrtcSession *self = data;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  GstWebRTCSessionDescription *offer = NULL;
+
+  if (reply)
+    gst_structure_get (reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+        &offer, NULL);
+  gst_promise_unref (promise);
+  if (!offer) {
+    hand_over (self, g_strdup ("webrtcbin could not create an offer"), FALSE,
+        TRUE);
+    return;
+  }
+  /* The offer is queued to the main context before set-local-description
+   * starts ICE gathering, so it goes out before any candidate. */
+  hand_over (self, dsl_signaling_message_offer (offer->sdp), TRUE, FALSE);
+  g_signal_emit_by_name (self->webrtcbin, "set-local-description", offer,
+      NULL);
+  gst_webrtc_session_description_free (offer);
+}
+
+/* webrtcbin thread */
+static void
+negotiation_needed_cb (GstElement * webrtcbin, gpointer data)
+{
+  DslWebrtcSession *self = data;
+  GstPromise *promise = gst_promise_new_with_change_func (offer_created_cb,
+      dsl_webrtc_session_ref (self), (GDestroyNotify) dsl_webrtc_session_unref);
+
+  GST_DEBUG ("%s: negotiation needed", self->name);
+  g_signal_emit_by_name (webrtcbin, "create-offer", NULL, promise);
+}
+
+/* webrtcbin or libnice thread */
+static void
+ice_candidate_cb (GstElement * webrtcbin, guint mline, gchar * candidate,
+    gpointer data)
+{
+  hand_over (data, dsl_signaling_message_ice (mline, candidate), FALSE, FALSE);
+}
+
+/* webrtcbin thread */
+static void
+connection_state_cb (GstElement * webrtcbin, GParamSpec * pspec, gpointer data)
+{
+  DslWebrtcSession *self = data;
+  GstWebRTCPeerConnectionState state;
+
+  g_object_get (webrtcbin, "connection-state", &state, NULL);
+  GST_DEBUG ("%s: peer connection state %d", self->name, state);
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
+    hand_over (self, g_strdup ("ICE or DTLS failed"), FALSE, TRUE);
+}
+
+/* webrtcbin thread */
+static void
+remote_description_set_cb (GstPromise * promise, gpointer data)
+{
+  DslWebrtcSession *self = data;
+  const GstStructure *reply = gst_promise_get_reply (promise);
+  GError *error = NULL;
+
+  if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED
+      || (reply && gst_structure_get (reply, "error", G_TYPE_ERROR, &error,
+              NULL))) {
+    gchar *message = dsl_signaling_message_error (error ? error->message :
+        "the answer was refused");
+    hand_over (self, message, FALSE, FALSE);
+    g_clear_error (&error);
+  }
+  gst_promise_unref (promise);
+}
+
+/* ------------------------------------------------------------------ */
+/* WebSocket signals (main context). */
+
+static void
+handle_answer (DslWebrtcSession * self, DslSignalingMessage * message)
+{
+  GstWebRTCSessionDescription *answer;
+  GstPromise *promise;
+
+  if (!self->awaiting_answer) {
+    send_error (self, "unexpected answer: no offer is waiting for one");
+    return;
+  }
+  self->awaiting_answer = FALSE;
+  if (self->answer_timeout) {
+    g_source_remove (self->answer_timeout);
+    self->answer_timeout = 0;
+  }
+  answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER,
+      g_steal_pointer (&message->sdp));
+  promise = gst_promise_new_with_change_func (remote_description_set_cb,
+      dsl_webrtc_session_ref (self), (GDestroyNotify) dsl_webrtc_session_unref);
+  g_signal_emit_by_name (self->webrtcbin, "set-remote-description", answer,
+      promise);
+  gst_webrtc_session_description_free (answer);
+}
+
+static void
+message_cb (SoupWebsocketConnection * connection, gint type, GBytes * bytes,
+    gpointer data)
+{
+  DslWebrtcSession *self = data;
+  DslSignalingMessage message;
+  g_autofree gchar *error = NULL;
+  gsize size;
+  const gchar *text;
+
+  if (self->closed)
+    return;
+  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+    send_error (self, "binary frames are not part of the protocol");
+    return;
+  }
+  /* borrowed: libsoup owns the bytes */
+  text = g_bytes_get_data (bytes, &size);
+  if (!dsl_signaling_message_parse (text, size, &message, &error)) {
+    send_error (self, error);
+    return;
+  }
+  switch (message.type) {
+    case DSL_SIGNALING_ANSWER:
+      handle_answer (self, &message);
+      break;
+    case DSL_SIGNALING_ICE:
+      if (*message.candidate)    /* "" is end-of-candidates */
+        g_signal_emit_by_name (self->webrtcbin, "add-ice-candidate",
+            message.mline_index, message.candidate);
+      break;
+  }
+  dsl_signaling_message_clear (&message);
+}
+
+static void
+closed_cb (SoupWebsocketConnection * connection, gpointer data)
+{
+  DslWebrtcSession *self = data;
+
+  GST_INFO ("%s: the viewer closed the WebSocket (code %u)", self->name,
+      soup_websocket_connection_get_close_code (connection));
+  dsl_webrtc_session_close (self, 0, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+
+DslWebrtcSession *
+dsl_webrtc_session_new (const gchar * name,
+    SoupWebsocketConnection * connection, GstBin * bin, GstElement * tee,
+    const DslWebrtcSessionConfig * config,
+    DslWebrtcSessionFailedFunc failed, DslWebrtcSessionClosedFunc closed,
+    gpointer user_data)
+{
+  DslWebrtcSession *self = g_new0 (DslWebrtcSession, 1);
+  GstWebRTCRTPTransceiver *transceiver = NULL;
+  GstPad *queue_sink;
+
+  self->ref_count = 1;
+  self->name = g_strdup (name);
+  self->bin = gst_object_ref (bin);
+  self->tee = gst_object_ref (tee);
+  self->failed = failed;
+  self->closed_func = closed;
+  self->user_data = user_data;
+
+  self->queue = gst_element_factory_make ("queue", NULL);
+  /* a slow viewer drops frames instead of stalling the others */
+  g_object_set (self->queue, "leaky", 2, "max-size-buffers", 0,
+      "max-size-bytes", 0, "max-size-time", (guint64) GST_SECOND / 2, NULL);
+  self->webrtcbin = gst_element_factory_make ("webrtcbin", NULL);
+  gst_util_set_object_arg (G_OBJECT (self->webrtcbin), "bundle-policy",
+      "max-bundle");
+  if (config->stun_server && *config->stun_server)
+    g_object_set (self->webrtcbin, "stun-server", config->stun_server, NULL);
+  if (config->turn_server && *config->turn_server)
+    g_object_set (self->webrtcbin, "turn-server", config->turn_server, NULL);
+  apply_ice_config (self->webrtcbin);
+
+  gst_bin_add_many (bin, self->queue, self->webrtcbin, NULL);
+  gst_object_ref (self->queue);
+  gst_object_ref (self->webrtcbin);
+  if (!gst_element_link_pads (self->queue, "src", self->webrtcbin, "sink_%u"))
+    GST_ERROR ("%s: could not link to webrtcbin", name);
+  g_signal_emit_by_name (self->webrtcbin, "get-transceiver", 0, &transceiver);
+  if (transceiver) {
+    g_object_set (transceiver, "direction",
+        GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, NULL);
+    gst_object_unref (transceiver);
+  }
+
+  g_signal_connect_data (self->webrtcbin, "on-negotiation-needed",
+      G_CALLBACK (negotiation_needed_cb), dsl_webrtc_session_ref (self),
+      (GClosureNotify) (void (*)(void)) dsl_webrtc_session_unref, 0);
+  g_signal_connect_data (self->webrtcbin, "on-ice-candidate",
+      G_CALLBACK (ice_candidate_cb), dsl_webrtc_session_ref (self),
+      (GClosureNotify) (void (*)(void)) dsl_webrtc_session_unref, 0);
+  g_signal_connect_data (self->webrtcbin, "notify::connection-state",
+      G_CALLBACK (connection_state_cb), dsl_webrtc_session_ref (self),
+      (GClosureNotify) (void (*)(void)) dsl_webrtc_session_unref, 0);
+
+  self->connection = g_object_ref (connection);
+  g_signal_connect (connection, "message", G_CALLBACK (message_cb), self);
+  g_signal_connect (connection, "closed", G_CALLBACK (closed_cb), self);
+
+  gst_element_sync_state_with_parent (self->webrtcbin);
+  gst_element_sync_state_with_parent (self->queue);
+  self->tee_pad = gst_element_request_pad_simple (tee, "src_%u");
+  queue_sink = gst_element_get_static_pad (self->queue, "sink");
+  if (gst_pad_link (self->tee_pad, queue_sink) != GST_PAD_LINK_OK)
+    GST_ERROR ("%s: could not link to the tee", name);
+  gst_object_unref (queue_sink);
+  GST_INFO ("%s: session started", name);
+  return self;
+}
+
+void
+dsl_webrtc_session_close (DslWebrtcSession * self, gushort code,
+    const gchar * reason)
+{
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+  dsl_webrtc_session_ref (self);
+  GST_INFO ("%s: closing (code %u: %s)", self->name, code,
+      reason ? reason : "");
+
+  if (self->answer_timeout) {
+    g_source_remove (self->answer_timeout);
+    self->answer_timeout = 0;
+  }
+  g_signal_handlers_disconnect_by_data (self->connection, self);
+  if (code)
+    dsl_websocket_close_and_release (self->connection, code, reason);
+  g_clear_object (&self->connection);
+
+  /* Take the branch out of the running tee, then stop it here, on the
+   * main context, never inside a webrtcbin callback. */
+  dsl_pad_unlink_when_idle (self->tee_pad, UNLINK_TIMEOUT_MS);
+  gst_element_release_request_pad (self->tee, self->tee_pad);
+  gst_clear_object (&self->tee_pad);
+  gst_element_set_state (self->webrtcbin, GST_STATE_NULL);
+  gst_element_set_state (self->queue, GST_STATE_NULL);
+  g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
+  gst_bin_remove_many (self->bin, self->queue, self->webrtcbin, NULL);
+  gst_clear_object (&self->queue);
+  gst_clear_object (&self->tee);
+  gst_clear_object (&self->bin);
+
+  if (self->closed_func)
+    self->closed_func (self, self->user_data);
+  dsl_webrtc_session_unref (self);
+}

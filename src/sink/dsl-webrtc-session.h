@@ -1,0 +1,65 @@
+/* dsl-webrtc-session.h - one viewer of a WebRTC Sink: its WebSocket, and a
+ * fresh `queue ! webrtcbin` branch on the sink's RTP tee.
+ *
+ * A session is reference-counted: the sink holds one reference, and every
+ * piece of work handed over from webrtcbin's threads holds another, so
+ * late callbacks find a closed session, never a freed one. All functions
+ * run on the main context; webrtcbin callbacks only post work to it.
+ */
+#ifndef DSL_WEBRTC_SESSION_H
+#define DSL_WEBRTC_SESSION_H
+
+#include <gst/gst.h>
+#include <libsoup/soup.h>
+
+G_BEGIN_DECLS
+
+typedef struct _DslWebrtcSession DslWebrtcSession;
+
+typedef struct
+{
+  const gchar *stun_server;      /* or NULL */
+  const gchar *turn_server;      /* or NULL */
+} DslWebrtcSessionConfig;
+
+/* Called on the main context when the session failed (ICE/DTLS failure,
+ * no answer in time); the session closes itself right after. */
+typedef void (*DslWebrtcSessionFailedFunc) (DslWebrtcSession * session,
+    gpointer user_data);
+/* Called on the main context once the session is closed, whoever closed
+ * it. Called once. */
+typedef void (*DslWebrtcSessionClosedFunc) (DslWebrtcSession * session,
+    gpointer user_data);
+
+/* Builds the branch inside bin, links it to tee, and starts listening to
+ * connection. The callbacks get user_data, which must outlive the
+ * session's open life (the owner closes the session before it goes). */
+DslWebrtcSession *dsl_webrtc_session_new (const gchar * name,
+    SoupWebsocketConnection * connection, GstBin * bin, GstElement * tee,
+    const DslWebrtcSessionConfig * config,
+    DslWebrtcSessionFailedFunc failed, DslWebrtcSessionClosedFunc closed,
+    gpointer user_data);
+
+/* Closes the WebSocket with code and reason and tears the branch down;
+ * calls the closed callback. Does nothing if already closed. */
+void dsl_webrtc_session_close (DslWebrtcSession * self, gushort code,
+    const gchar * reason);
+
+DslWebrtcSession *dsl_webrtc_session_ref (DslWebrtcSession * self);
+void dsl_webrtc_session_unref (DslWebrtcSession * self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DslWebrtcSession, dsl_webrtc_session_unref)
+
+/* The ICE settings every new session uses (extension service).
+ * addresses: comma-separated local IP addresses for host candidates
+ * (NULL or "": all interfaces); ports: 0, 0 for any. Returns FALSE for an
+ * entry that is not an IP address or a bad range. */
+gboolean dsl_webrtc_session_set_ice_config (const gchar * addresses,
+    guint min_port, guint max_port);
+
+/* Generates the process's DTLS certificate and loads the plugins now, in
+ * a background thread, so the first viewer does not wait for it. */
+void dsl_webrtc_session_prewarm (void);
+
+G_END_DECLS
+
+#endif /* DSL_WEBRTC_SESSION_H */

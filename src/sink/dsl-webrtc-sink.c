@@ -1,0 +1,423 @@
+/* dsl-webrtc-sink.c */
+#include "sink/dsl-webrtc-sink.h"
+#include "sink/dsl-encoder.h"
+#include "sink/dsl-webrtc-session.h"
+#include "server/dsl-websocket-server.h"
+#include "pipeline/dsl-pipeline.h"
+#include "core/dsl-context.h"
+#include "core/dsl-log.h"
+#include "core/dsl-wstring.h"
+
+#define GST_CAT_DEFAULT dsl_sink_debug
+
+typedef struct
+{
+  dsl_sink_webrtc_client_listener_cb func;
+  gpointer client_data;
+  gboolean removed;
+} SinkListener;
+
+struct _DslWebrtcSink
+{
+  DslComponent component;
+  DslSignalingTransceiver transceiver;
+  guint encoder, bitrate, iframe_interval, width, height;
+  gchar *stun_server, *turn_server;
+  wchar_t *stun_wide, *turn_wide;      /* what servers_get returns */
+  DslEncoderChain chain;
+  GstElement *valve;
+  GstElement *tee;
+  DslWebrtcSession *session;           /* the connection, or NULL */
+  guint sessions_started;
+  GPtrArray *listeners;                /* SinkListener (GRcBox) */
+  gboolean registered;                 /* with the WebSocket Server */
+};
+
+#define SINK_FROM_TRANSCEIVER(t) \
+  ((DslWebrtcSink *) ((guint8 *) (t) - G_STRUCT_OFFSET (DslWebrtcSink, transceiver)))
+
+static const DslComponentClass webrtc_sink_class;
+
+/* ------------------------------------------------------------------ */
+/* Listener notifications: always posted, so they run on the main loop
+ * in order, never inside the service or signal that caused them. */
+
+typedef struct
+{
+  DslWebrtcSink *sink;
+  guint state;
+} Notification;
+
+static void
+notification_free (gpointer data)
+{
+  Notification *n = data;
+
+  dsl_component_unref (&n->sink->component);
+  g_free (n);
+}
+
+static gboolean
+notification_dispatch (gpointer data)
+{
+  Notification *n = data;
+  g_autoptr (GPtrArray) snapshot =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) g_rc_box_release);
+  GPtrArray *listeners = n->sink->listeners;
+
+  DSL_CONTEXT_SCOPE;
+  for (guint i = 0; i < listeners->len; i++)
+    g_ptr_array_add (snapshot, g_rc_box_acquire (g_ptr_array_index (listeners,
+                i)));
+  for (guint i = 0; i < snapshot->len; i++) {
+    SinkListener *l = g_ptr_array_index (snapshot, i);
+    dsl_webrtc_connection_data info = { n->state };
+
+    if (!l->removed)
+      l->func (&info, l->client_data);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+notify (DslWebrtcSink * self, guint state)
+{
+  Notification *n = g_new0 (Notification, 1);
+
+  GST_INFO ("'%s': connection state %u", self->component.name, state);
+  n->sink = (DslWebrtcSink *) dsl_component_ref (&self->component);
+  n->state = state;
+  dsl_context_post (notification_dispatch, n, notification_free);
+}
+
+/* ------------------------------------------------------------------ */
+/* Session callbacks (main context) */
+
+static void
+session_failed (DslWebrtcSession * session, gpointer data)
+{
+  notify (data, DSL_SOCKET_CONNECTION_STATE_FAILED);
+}
+
+static void
+session_closed (DslWebrtcSession * session, gpointer data)
+{
+  DslWebrtcSink *self = data;
+
+  if (self->session != session)
+    return;
+  g_object_set (self->valve, "drop", TRUE, NULL);
+  self->session = NULL;
+  dsl_webrtc_session_unref (session);
+  notify (self, DSL_SOCKET_CONNECTION_STATE_CLOSED);
+}
+
+static void
+close_session (DslWebrtcSink * self, gushort code, const gchar * reason)
+{
+  if (self->session)
+    dsl_webrtc_session_close (self->session, code, reason);
+}
+
+/* ------------------------------------------------------------------ */
+/* Signaling Transceiver */
+
+static gboolean
+transceiver_is_available (DslSignalingTransceiver * t)
+{
+  DslWebrtcSink *self = SINK_FROM_TRANSCEIVER (t);
+
+  return self->component.pipeline && !self->session;
+}
+
+static void
+transceiver_connect (DslSignalingTransceiver * t,
+    SoupWebsocketConnection * connection, const gchar * path)
+{
+  DslWebrtcSink *self = SINK_FROM_TRANSCEIVER (t);
+  DslWebrtcSessionConfig config = { self->stun_server, self->turn_server };
+  g_autofree gchar *name = g_strdup_printf ("%s-session-%u",
+      self->component.name, ++self->sessions_started);
+
+  GST_INFO ("'%s': connected on %s", self->component.name, path);
+  self->session = dsl_webrtc_session_new (name, connection,
+      GST_BIN (self->component.bin), self->tee, &config, session_failed,
+      session_closed, self);
+  g_object_set (self->valve, "drop", FALSE, NULL);
+  dsl_encoder_chain_request_key_frame (&self->chain);
+  notify (self, DSL_SOCKET_CONNECTION_STATE_INITIATED);
+}
+
+static void
+transceiver_disconnect (DslSignalingTransceiver * t, gushort code,
+    const gchar * reason)
+{
+  close_session (SINK_FROM_TRANSCEIVER (t), code, reason);
+}
+
+static const DslSignalingTransceiverInterface transceiver_iface = {
+  transceiver_is_available,
+  transceiver_connect,
+  transceiver_disconnect,
+};
+
+/* ------------------------------------------------------------------ */
+/* Component */
+
+static void
+sink_added (DslComponent * component, DslPipeline * pipeline)
+{
+  DslWebrtcSink *self = (DslWebrtcSink *) component;
+
+  dsl_websocket_server_add_transceiver (dsl_websocket_server_get (),
+      &self->transceiver);
+  self->registered = TRUE;
+}
+
+static void
+unregister (DslWebrtcSink * self)
+{
+  if (!self->registered)
+    return;
+  dsl_websocket_server_remove_transceiver (dsl_websocket_server_get (),
+      &self->transceiver);
+  self->registered = FALSE;
+}
+
+static void
+sink_removing (DslComponent * component, DslPipeline * pipeline)
+{
+  DslWebrtcSink *self = (DslWebrtcSink *) component;
+
+  close_session (self, DSL_CLOSE_GOING_AWAY, "the WebRTC Sink was removed");
+  unregister (self);
+}
+
+static void
+sink_pipeline_stopping (DslComponent * component, DslPipeline * pipeline)
+{
+  close_session ((DslWebrtcSink *) component, DSL_CLOSE_GOING_AWAY,
+      "the pipeline stopped");
+}
+
+static void
+sink_finalize (DslComponent * component)
+{
+  DslWebrtcSink *self = (DslWebrtcSink *) component;
+
+  close_session (self, DSL_CLOSE_GOING_AWAY, "the WebRTC Sink was deleted");
+  unregister (self);
+  g_ptr_array_unref (self->listeners);
+  g_free (self->stun_server);
+  g_free (self->turn_server);
+  g_free (self->stun_wide);
+  g_free (self->turn_wide);
+}
+
+static const DslComponentClass webrtc_sink_class = {
+  .type_name = "webrtc-sink",
+  .role = DSL_COMPONENT_SINK,
+  .finalize = sink_finalize,
+  .added = sink_added,
+  .removing = sink_removing,
+  .pipeline_stopping = sink_pipeline_stopping,
+};
+
+static void
+store_servers (DslWebrtcSink * self, const gchar * stun, const gchar * turn)
+{
+  g_free (self->stun_server);
+  g_free (self->turn_server);
+  g_free (self->stun_wide);
+  g_free (self->turn_wide);
+  self->stun_server = (stun && *stun) ? g_strdup (stun) : NULL;
+  self->turn_server = (turn && *turn) ? g_strdup (turn) : NULL;
+  self->stun_wide = dsl_wstring_from_utf8 (self->stun_server);
+  self->turn_wide = dsl_wstring_from_utf8 (self->turn_server);
+}
+
+DslReturnType
+dsl_webrtc_sink_create (const gchar * name, const gchar * stun_server,
+    const gchar * turn_server, guint encoder, guint bitrate,
+    guint iframe_interval)
+{
+  DslWebrtcSink *self;
+  DslEncoderChain chain;
+  GstElement *bin, *queue, *valve, *tee;
+  GstPad *pad;
+
+  if (dsl_component_name_in_use (name)) {
+    GST_ERROR ("a component named '%s' exists already", name);
+    return DSL_RESULT_SINK_NAME_NOT_UNIQUE;
+  }
+  if (!dsl_encoder_is_valid (encoder))
+    return DSL_RESULT_SINK_ENCODER_VALUE_INVALID;
+  if (!dsl_encoder_chain_make (encoder, bitrate, iframe_interval, name, &chain))
+    return DSL_RESULT_SINK_THREW_EXCEPTION;
+  {
+    g_autoptr (GstElementFactory) webrtcbin =
+        gst_element_factory_find ("webrtcbin");
+    if (!webrtcbin) {
+      GST_ERROR ("webrtcbin is missing: install gstreamer1.0-plugins-bad and "
+          "gstreamer1.0-nice");
+      gst_object_unref (gst_object_ref_sink (chain.bin));
+      return DSL_RESULT_SINK_THREW_EXCEPTION;
+    }
+  }
+
+  bin = gst_bin_new (name);
+  queue = gst_element_factory_make ("queue", NULL);
+  g_object_set (queue, "leaky", 2, "max-size-buffers", 3, "max-size-bytes", 0,
+      "max-size-time", (guint64) 0, NULL);
+  valve = gst_element_factory_make ("valve", NULL);
+  g_object_set (valve, "drop", TRUE, NULL);
+  tee = gst_element_factory_make ("tee", NULL);
+  g_object_set (tee, "allow-not-linked", TRUE, NULL);
+  gst_bin_add_many (GST_BIN (bin), queue, valve, chain.bin, tee, NULL);
+  gst_element_link_many (queue, valve, chain.bin, tee, NULL);
+  pad = gst_element_get_static_pad (queue, "sink");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("sink", pad));
+  gst_object_unref (pad);
+
+  self = g_new0 (DslWebrtcSink, 1);
+  dsl_component_init (&self->component, &webrtc_sink_class, name, bin);
+  self->transceiver.iface = &transceiver_iface;
+  self->encoder = encoder;
+  self->bitrate = bitrate;
+  self->iframe_interval = iframe_interval;
+  self->chain = chain;
+  self->valve = valve;
+  self->tee = tee;
+  self->listeners =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) g_rc_box_release);
+  store_servers (self, stun_server, turn_server);
+  dsl_component_register (&self->component);
+  dsl_component_unref (&self->component);
+  dsl_webrtc_session_prewarm ();
+  GST_INFO ("created WebRTC Sink '%s' (%s)", name, chain.encoding_name);
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_webrtc_sink_find (const gchar * name, DslWebrtcSink ** sink)
+{
+  DslComponent *component = dsl_component_find (name);
+
+  if (!component) {
+    GST_ERROR ("component '%s' was not found", name);
+    return DSL_RESULT_COMPONENT_NAME_NOT_FOUND;
+  }
+  if (component->klass != &webrtc_sink_class) {
+    GST_ERROR ("component '%s' is not a WebRTC Sink", name);
+    return DSL_RESULT_COMPONENT_NOT_THE_CORRECT_TYPE;
+  }
+  *sink = (DslWebrtcSink *) component;
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_webrtc_sink_close_connection (DslWebrtcSink * self)
+{
+  if (!self->session) {
+    GST_ERROR ("'%s' has no connection to close", self->component.name);
+    return DSL_RESULT_SINK_WEBRTC_CONNECTION_CLOSED_FAILED;
+  }
+  close_session (self, DSL_CLOSE_NORMAL, "closed by the application");
+  return DSL_RESULT_SUCCESS;
+}
+
+void
+dsl_webrtc_sink_get_servers (DslWebrtcSink * self, const wchar_t ** stun,
+    const wchar_t ** turn)
+{
+  *stun = self->stun_wide;
+  *turn = self->turn_wide;
+}
+
+void
+dsl_webrtc_sink_set_servers (DslWebrtcSink * self, const gchar * stun,
+    const gchar * turn)
+{
+  /* each connection gets a fresh webrtcbin: the next one uses these */
+  store_servers (self, stun, turn);
+}
+
+static gint
+find_listener (DslWebrtcSink * self, dsl_sink_webrtc_client_listener_cb func)
+{
+  for (guint i = 0; i < self->listeners->len; i++)
+    if (((SinkListener *) g_ptr_array_index (self->listeners, i))->func == func)
+      return (gint) i;
+  return -1;
+}
+
+DslReturnType
+dsl_webrtc_sink_add_listener (DslWebrtcSink * self,
+    dsl_sink_webrtc_client_listener_cb func, gpointer client_data)
+{
+  SinkListener *l;
+
+  if (find_listener (self, func) >= 0) {
+    GST_ERROR ("'%s': client listener %p was already added",
+        self->component.name, func);
+    return DSL_RESULT_SINK_WEBRTC_CLIENT_LISTENER_ADD_FAILED;
+  }
+  l = g_rc_box_new0 (SinkListener);
+  l->func = func;
+  l->client_data = client_data;
+  g_ptr_array_add (self->listeners, l);
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_webrtc_sink_remove_listener (DslWebrtcSink * self,
+    dsl_sink_webrtc_client_listener_cb func)
+{
+  gint i = find_listener (self, func);
+
+  if (i < 0) {
+    GST_ERROR ("'%s': client listener %p was not added", self->component.name,
+        func);
+    return DSL_RESULT_SINK_WEBRTC_CLIENT_LISTENER_REMOVE_FAILED;
+  }
+  ((SinkListener *) g_ptr_array_index (self->listeners, i))->removed = TRUE;
+  g_ptr_array_remove_index (self->listeners, i);
+  return DSL_RESULT_SUCCESS;
+}
+
+void
+dsl_webrtc_sink_get_encode_settings (DslWebrtcSink * self, guint * encoder,
+    guint * bitrate, guint * iframe_interval)
+{
+  *encoder = self->encoder;
+  *bitrate = self->bitrate;
+  *iframe_interval = self->iframe_interval;
+}
+
+void
+dsl_webrtc_sink_get_dimensions (DslWebrtcSink * self, guint * width,
+    guint * height)
+{
+  *width = self->width;
+  *height = self->height;
+}
+
+DslReturnType
+dsl_webrtc_sink_set_dimensions (DslWebrtcSink * self, guint width,
+    guint height)
+{
+  if (self->session) {
+    GST_ERROR ("'%s': cannot change the dimensions while a viewer is "
+        "connected", self->component.name);
+    return DSL_RESULT_SINK_SET_FAILED;
+  }
+  if ((width == 0) != (height == 0) || width % 2 || height % 2) {
+    GST_ERROR ("'%s': invalid dimensions %ux%u (both 0, or both even)",
+        self->component.name, width, height);
+    return DSL_RESULT_SINK_SET_FAILED;
+  }
+  self->width = width;
+  self->height = height;
+  dsl_encoder_chain_set_dimensions (&self->chain, width, height);
+  return DSL_RESULT_SUCCESS;
+}

@@ -1,0 +1,47 @@
+/* dsl-webrtc-sink.h - the WebRTC Sink: an Encode Sink component that is
+ * also a Signaling Transceiver.
+ *
+ *   ghost sink -> queue -> valve -> [convert, scale, encode, payload] -> tee
+ *                                                          tee -> session (queue ! webrtcbin)
+ *
+ * The valve stays shut while no viewer is connected, so an idle sink does
+ * not encode. Each connection gets a fresh session (webrtcbin); the tee
+ * leaves room for several connections to share one encoded stream later.
+ * Every function runs with the main context held.
+ */
+#ifndef DSL_WEBRTC_SINK_H
+#define DSL_WEBRTC_SINK_H
+
+#include "pipeline/dsl-component.h"
+
+G_BEGIN_DECLS
+
+typedef struct _DslWebrtcSink DslWebrtcSink;
+
+DslReturnType dsl_webrtc_sink_create (const gchar * name,
+    const gchar * stun_server, const gchar * turn_server, guint encoder,
+    guint bitrate, guint iframe_interval);
+
+/* Finds a WebRTC Sink by name: DSL_RESULT_COMPONENT_NAME_NOT_FOUND or
+ * DSL_RESULT_COMPONENT_NOT_THE_CORRECT_TYPE when it is not one. */
+DslReturnType dsl_webrtc_sink_find (const gchar * name, DslWebrtcSink ** sink);
+
+DslReturnType dsl_webrtc_sink_close_connection (DslWebrtcSink * self);
+void dsl_webrtc_sink_get_servers (DslWebrtcSink * self,
+    const wchar_t ** stun_server, const wchar_t ** turn_server);
+void dsl_webrtc_sink_set_servers (DslWebrtcSink * self,
+    const gchar * stun_server, const gchar * turn_server);
+DslReturnType dsl_webrtc_sink_add_listener (DslWebrtcSink * self,
+    dsl_sink_webrtc_client_listener_cb listener, gpointer client_data);
+DslReturnType dsl_webrtc_sink_remove_listener (DslWebrtcSink * self,
+    dsl_sink_webrtc_client_listener_cb listener);
+void dsl_webrtc_sink_get_encode_settings (DslWebrtcSink * self,
+    guint * encoder, guint * bitrate, guint * iframe_interval);
+void dsl_webrtc_sink_get_dimensions (DslWebrtcSink * self, guint * width,
+    guint * height);
+DslReturnType dsl_webrtc_sink_set_dimensions (DslWebrtcSink * self,
+    guint width, guint height);
+
+G_END_DECLS
+
+#endif /* DSL_WEBRTC_SINK_H */

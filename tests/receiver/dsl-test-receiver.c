@@ -1,0 +1,1200 @@
+/*
+ * dsl-test-receiver: a headless WebRTC receiver used by the test suite as the
+ * oracle for "media flows".
+ *
+ * It is the answering side of DSL's signaling protocol:
+ *   server -> client  {"type":"sdp","data":{"type":"offer","sdp":"..."}}
+ *                     {"type":"ice","data":{"sdpMLineIndex":0,"candidate":"..."}}
+ *                     {"type":"error","data":{"message":"..."}}
+ *   client -> server  {"type":"sdp","data":{"type":"answer","sdp":"..."}}
+ *                     {"type":"ice","data":{"candidate":"...","sdpMLineIndex":N}}
+ *
+ * One process runs --peers independent WebSocket connections, each with its
+ * own pipeline holding a single webrtcbin. Decoded frames are counted on a
+ * fakesink. When every peer has finished, one JSON line per peer is printed
+ * on stdout:
+ *
+ *   {"peer":0,"frames":60,"width":640,"height":480,"fps":29.9,"ttff_ms":412,
+ *    "codec":"VP8","errors":0,"close_code":1000,"frames_total":60,
+ *    "fps_steady":30.0,"offers":1}
+ *
+ *   frames       decoded frames, capped at --frames
+ *   width/height from the decoded caps (0 if none)
+ *   fps          wall clock rate from the first to the last counted frame
+ *   ttff_ms      WebSocket open -> first decoded frame (-1 if none)
+ *   codec        encoding-name of the decoded stream (null if none)
+ *   errors       number of {"type":"error"} messages from the server
+ *   close_code   code the server closed with, or the one we sent (0: none)
+ *   frames_total every decoded frame, including those during --hold
+ *   fps_steady   rate over the second half of the counted frames (not
+ *                skewed by the burst of frames queued during DTLS set-up)
+ *   offers       number of SDP offers answered
+ *
+ * Exit status: 0 if every peer decoded --frames frames, 1 otherwise,
+ * 2 on a command line error.
+ *
+ * Threading rules (see docs: webrtc-notes P3):
+ *  - everything touching libsoup or pipeline state runs on the main context;
+ *  - webrtcbin promise callbacks and "on-ice-candidate" run on webrtcbin
+ *    threads and only queue work onto the main context;
+ *  - "pad-added" and the frame probe run on streaming threads.
+ */
+
+#ifndef GST_USE_UNSTABLE_API
+#define GST_USE_UNSTABLE_API
+#endif
+
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+#include <glib-unix.h>
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <nice/agent.h>
+
+#define GRACE_MS 2000           /* wait for close handshakes after the last peer */
+
+typedef struct _App App;
+typedef struct _Peer Peer;
+
+struct _App
+{
+  /* options */
+  gchar *url;
+  gint n_peers;
+  gint target_frames;
+  gdouble timeout_s;
+  gdouble hold_s;
+  gint close_code;
+  gchar **ice_addresses;
+
+  /* runtime (main thread) */
+  GMainContext *ctx;
+  GMainLoop *loop;
+  SoupSession *session;
+  GCancellable *cancel;
+  Peer **peers;
+  guint deadline_id;
+  guint grace_id;
+  guint sigint_id;
+  guint sigterm_id;
+  gboolean quitting;
+};
+
+struct _Peer
+{
+  gint refcount;                /* atomic */
+  guint index;
+  App *app;                     /* outlives every peer */
+
+  /* main thread only */
+  SoupWebsocketConnection *ws;
+  GstElement *pipeline;
+  guint bus_watch;
+  guint hold_id;
+  gboolean connecting;
+  gboolean finished;
+  gboolean we_closed;
+  gint close_code;
+  guint errors;
+  guint offers;
+
+  /* set once at creation, ref held until the peer is freed */
+  GstElement *webrtc;
+
+  /* streaming threads <-> main */
+  gint decoded;                 /* atomic: every decoded frame */
+  gint reached;                 /* atomic flag: decoded >= target */
+
+  GMutex lock;                  /* protects the fields below */
+  gint64 t_open;                /* monotonic us, WebSocket open */
+  gint64 t_first;               /* first decoded frame */
+  gint64 t_last;                /* last counted frame (<= target) */
+  gint64 t_mid;                 /* frame number mid_frame(target) */
+  gint width;
+  gint height;
+  gchar *codec;
+};
+
+/* ------------------------------------------------------------------------ */
+/* Peer reference counting                                                  */
+
+static Peer *
+peer_ref (Peer * p)
+{
+  g_atomic_int_inc (&p->refcount);
+  return p;
+}
+
+static void
+peer_unref (gpointer data)
+{
+  Peer *p = data;
+
+  if (!g_atomic_int_dec_and_test (&p->refcount))
+    return;
+
+  /* The pipeline and the WebSocket are released on the main thread before
+   * the last reference goes away (see peer_stop_pipeline / peer_drop_ws). */
+  g_warn_if_fail (p->pipeline == NULL);
+  g_warn_if_fail (p->ws == NULL);
+  gst_clear_object (&p->webrtc);
+  g_free (p->codec);
+  g_mutex_clear (&p->lock);
+  g_free (p);
+}
+
+static void app_check_done (App * app);
+static void peer_finish (Peer * p, const gchar * why);
+static gboolean hold_done_cb (gpointer data);
+
+/* ------------------------------------------------------------------------ */
+/* Handing work to the main context                                         */
+
+typedef struct
+{
+  Peer *peer;
+  gchar *text;
+} PeerTask;
+
+static void
+peer_task_free (gpointer data)
+{
+  PeerTask *t = data;
+
+  peer_unref (t->peer);
+  g_free (t->text);
+  g_free (t);
+}
+
+/* Attach an idle source to the main context; callable from any thread.
+ * Sources of equal priority are dispatched in the order they were attached,
+ * so messages leave in the order they were queued. Takes ownership of text. */
+static void
+peer_defer (Peer * p, GSourceFunc func, gchar * text)
+{
+  PeerTask *t = g_new0 (PeerTask, 1);
+  GSource *src;
+
+  t->peer = peer_ref (p);
+  t->text = text;
+  src = g_idle_source_new ();
+  g_source_set_priority (src, G_PRIORITY_DEFAULT);
+  g_source_set_callback (src, func, t, peer_task_free);
+  g_source_attach (src, p->app->ctx);
+  g_source_unref (src);
+}
+
+static gboolean
+send_text_cb (gpointer data)
+{
+  PeerTask *t = data;
+  Peer *p = t->peer;
+
+  if (p->ws != NULL
+      && soup_websocket_connection_get_state (p->ws) ==
+      SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (p->ws, t->text);
+  return G_SOURCE_REMOVE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON helpers                                                             */
+
+static gchar *
+json_to_text (JsonBuilder * b)
+{
+  JsonGenerator *gen = json_generator_new ();
+  JsonNode *root = json_builder_get_root (b);
+  gchar *text;
+
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, NULL);
+  json_node_unref (root);
+  g_object_unref (gen);
+  return text;
+}
+
+static gchar *
+make_answer_msg (const gchar * sdp)
+{
+  JsonBuilder *b = json_builder_new ();
+  gchar *text;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "sdp");
+  json_builder_set_member_name (b, "data");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "answer");
+  json_builder_set_member_name (b, "sdp");
+  json_builder_add_string_value (b, sdp);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  text = json_to_text (b);
+  g_object_unref (b);
+  return text;
+}
+
+static gchar *
+make_ice_msg (guint mline, const gchar * candidate)
+{
+  JsonBuilder *b = json_builder_new ();
+  gchar *text;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "ice");
+  json_builder_set_member_name (b, "data");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "candidate");
+  json_builder_add_string_value (b, candidate);
+  json_builder_set_member_name (b, "sdpMLineIndex");
+  json_builder_add_int_value (b, mline);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  text = json_to_text (b);
+  g_object_unref (b);
+  return text;
+}
+
+/* ------------------------------------------------------------------------ */
+/* webrtcbin callbacks (webrtcbin / libnice threads)                        */
+
+/* Returns TRUE if the promise carries a usable reply; logs errors. */
+static gboolean
+promise_ok (Peer * p, GstPromise * promise, const gchar * what)
+{
+  GstPromiseResult res = gst_promise_wait (promise);
+  const GstStructure *reply;
+
+  if (res != GST_PROMISE_RESULT_REPLIED) {
+    fprintf (stderr, "[rx] peer %u: %s: promise not replied (%d)\n",
+        p->index, what, (int) res);
+    return FALSE;
+  }
+  reply = gst_promise_get_reply (promise);
+  if (reply != NULL && gst_structure_has_field (reply, "error")) {
+    GError *err = NULL;
+
+    gst_structure_get (reply, "error", G_TYPE_ERROR, &err, NULL);
+    fprintf (stderr, "[rx] peer %u: %s failed: %s\n", p->index, what,
+        err ? err->message : "unknown error");
+    g_clear_error (&err);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+on_answer_created (GstPromise * promise, gpointer data)
+{
+  Peer *p = data;
+  const GstStructure *reply;
+  GstWebRTCSessionDescription *answer = NULL;
+  gchar *sdp;
+
+  if (!promise_ok (p, promise, "create-answer"))
+    return;
+  reply = gst_promise_get_reply (promise);
+  if (reply == NULL || !gst_structure_get (reply, "answer",
+          GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL)
+      || answer == NULL) {
+    fprintf (stderr, "[rx] peer %u: create-answer gave no answer\n",
+        p->index);
+    return;
+  }
+
+  /* Queue the answer before set-local-description starts ICE gathering,
+   * so it always goes out ahead of our candidates. */
+  sdp = gst_sdp_message_as_text (answer->sdp);
+  peer_defer (p, send_text_cb, make_answer_msg (sdp));
+  g_free (sdp);
+
+  g_signal_emit_by_name (p->webrtc, "set-local-description", answer, NULL);
+  gst_webrtc_session_description_free (answer);
+}
+
+static void
+on_remote_set (GstPromise * promise, gpointer data)
+{
+  Peer *p = data;
+  GstPromise *next;
+
+  if (!promise_ok (p, promise, "set-remote-description"))
+    return;
+  next = gst_promise_new_with_change_func (on_answer_created, peer_ref (p),
+      peer_unref);
+  g_signal_emit_by_name (p->webrtc, "create-answer", NULL, next);
+  gst_promise_unref (next);
+}
+
+static void
+on_ice_candidate (GstElement * webrtc, guint mline, gchar * candidate,
+    gpointer data)
+{
+  Peer *p = data;
+
+  (void) webrtc;
+  if (candidate == NULL || *candidate == '\0')
+    return;
+  peer_defer (p, send_text_cb, make_ice_msg (mline, candidate));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Decoding and frame counting (streaming threads)                          */
+
+/* Start of the second half of the counted frames, for "fps_steady". */
+static gint
+mid_frame (gint target)
+{
+  return target / 2 + 1;
+}
+
+static gboolean
+reached_cb (gpointer data)
+{
+  PeerTask *t = data;
+  Peer *p = t->peer;
+  App *app = p->app;
+
+  if (p->finished)
+    return G_SOURCE_REMOVE;
+  fprintf (stderr, "[rx] peer %u: decoded %d frames\n", p->index,
+      app->target_frames);
+  if (app->hold_s > 0) {
+    /* the hold timer holds no reference: peer_finish removes it */
+    if (p->hold_id == 0)
+      p->hold_id = g_timeout_add ((guint) (app->hold_s * 1000.0),
+          hold_done_cb, p);
+  } else {
+    peer_finish (p, NULL);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static GstPadProbeReturn
+frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Peer *p = data;
+  gint target = p->app->target_frames;
+  gint64 now;
+  gint n;
+
+  (void) pad;
+
+  if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_CAPS) {
+      GstCaps *caps = NULL;
+      gint w = 0, h = 0;
+
+      gst_event_parse_caps (ev, &caps);
+      if (caps != NULL && gst_caps_get_size (caps) > 0) {
+        const GstStructure *s = gst_caps_get_structure (caps, 0);
+
+        gst_structure_get_int (s, "width", &w);
+        gst_structure_get_int (s, "height", &h);
+        g_mutex_lock (&p->lock);
+        p->width = w;
+        p->height = h;
+        g_mutex_unlock (&p->lock);
+      }
+    }
+    return GST_PAD_PROBE_OK;
+  }
+
+  if (!(info->type & GST_PAD_PROBE_TYPE_BUFFER))
+    return GST_PAD_PROBE_OK;
+
+  now = g_get_monotonic_time ();
+  n = g_atomic_int_add (&p->decoded, 1) + 1;
+  if (n <= target) {
+    g_mutex_lock (&p->lock);
+    if (n == 1)
+      p->t_first = now;
+    if (n == mid_frame (target))
+      p->t_mid = now;
+    p->t_last = now;
+    g_mutex_unlock (&p->lock);
+  }
+  if (n == 1)
+    fprintf (stderr, "[rx] peer %u: first frame\n", p->index);
+  if (n == target) {
+    g_atomic_int_set (&p->reached, 1);
+    peer_defer (p, reached_cb, NULL);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static const gchar *
+decode_chain (const gchar * encoding)
+{
+  if (encoding == NULL)
+    return NULL;
+  if (g_ascii_strcasecmp (encoding, "VP8") == 0)
+    return "rtpvp8depay ! vp8dec";
+  if (g_ascii_strcasecmp (encoding, "VP9") == 0)
+    return "rtpvp9depay ! vp9dec";
+  if (g_ascii_strcasecmp (encoding, "H264") == 0)
+    return "rtph264depay ! h264parse ! avdec_h264";
+  if (g_ascii_strcasecmp (encoding, "H265") == 0)
+    return "rtph265depay ! h265parse ! avdec_h265";
+  return NULL;
+}
+
+static void
+on_pad_added (GstElement * webrtc, GstPad * pad, gpointer data)
+{
+  Peer *p = data;
+  GstCaps *caps;
+  const GstStructure *s = NULL;
+  const gchar *encoding = NULL, *chain;
+  gchar *desc;
+  GstElement *bin, *parent;
+  GstPad *sinkpad;
+  GError *err = NULL;
+
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+
+  caps = gst_pad_get_current_caps (pad);
+  if (caps == NULL)
+    caps = gst_pad_query_caps (pad, NULL);
+  if (caps != NULL && gst_caps_get_size (caps) > 0) {
+    s = gst_caps_get_structure (caps, 0);
+    encoding = gst_structure_get_string (s, "encoding-name");
+  }
+
+  chain = decode_chain (encoding);
+  if (chain != NULL) {
+    desc = g_strdup_printf ("queue ! %s ! videoconvert ! "
+        "fakesink name=framesink sync=false async=false", chain);
+    g_mutex_lock (&p->lock);
+    g_free (p->codec);
+    p->codec = g_ascii_strup (encoding, -1);
+    g_mutex_unlock (&p->lock);
+    fprintf (stderr, "[rx] peer %u: receiving %s on %s\n", p->index,
+        encoding, GST_PAD_NAME (pad));
+  } else {
+    /* audio or something we cannot decode: just consume it */
+    desc = g_strdup ("fakesink sync=false async=false");
+    fprintf (stderr, "[rx] peer %u: ignoring stream %s (%s)\n", p->index,
+        GST_PAD_NAME (pad), encoding ? encoding : "no encoding-name");
+  }
+  if (caps != NULL)
+    gst_caps_unref (caps);
+
+  bin = gst_parse_bin_from_description (desc, TRUE, &err);
+  g_free (desc);
+  if (bin == NULL) {
+    fprintf (stderr, "[rx] peer %u: cannot build decoder: %s\n", p->index,
+        err ? err->message : "unknown error");
+    g_clear_error (&err);
+    return;
+  }
+  g_clear_error (&err);         /* may hold a non-fatal warning */
+
+  parent = GST_ELEMENT (gst_object_get_parent (GST_OBJECT (webrtc)));
+  if (parent == NULL) {
+    gst_object_unref (gst_object_ref_sink (bin));
+    return;
+  }
+
+  if (chain != NULL) {
+    GstElement *sink = gst_bin_get_by_name (GST_BIN (bin), "framesink");
+    GstPad *probe_pad = gst_element_get_static_pad (sink, "sink");
+
+    gst_pad_add_probe (probe_pad,
+        GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        frame_probe, p, NULL);
+    gst_object_unref (probe_pad);
+    gst_object_unref (sink);
+  }
+
+  gst_bin_add (GST_BIN (parent), bin);
+  gst_element_sync_state_with_parent (bin);
+  sinkpad = gst_element_get_static_pad (bin, "sink");
+  if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
+    fprintf (stderr, "[rx] peer %u: failed to link %s\n", p->index,
+        GST_PAD_NAME (pad));
+  gst_object_unref (sinkpad);
+  gst_object_unref (parent);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pipeline (main thread)                                                   */
+
+static gboolean
+on_bus_message (GstBus * bus, GstMessage * msg, gpointer data)
+{
+  Peer *p = data;
+  GError *err = NULL;
+  gchar *dbg = NULL;
+
+  (void) bus;
+  switch (GST_MESSAGE_TYPE (msg)) {
+    case GST_MESSAGE_ERROR:
+      gst_message_parse_error (msg, &err, &dbg);
+      fprintf (stderr, "[rx] peer %u: pipeline error from %s: %s (%s)\n",
+          p->index, GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message,
+          dbg ? dbg : "");
+      g_clear_error (&err);
+      g_free (dbg);
+      peer_finish (p, "pipeline error");
+      break;
+    case GST_MESSAGE_WARNING:
+      gst_message_parse_warning (msg, &err, &dbg);
+      fprintf (stderr, "[rx] peer %u: pipeline warning from %s: %s\n",
+          p->index, GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message);
+      g_clear_error (&err);
+      g_free (dbg);
+      break;
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+peer_setup_ice (Peer * p)
+{
+  GObject *ice = NULL;
+  NiceAgent *agent = NULL;
+  gchar **a;
+
+  g_object_get (p->webrtc, "ice-agent", &ice, NULL);
+  if (ice == NULL) {
+    fprintf (stderr, "[rx] webrtcbin has no ice-agent\n");
+    return FALSE;
+  }
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "ice-tcp"))
+    g_object_set (ice, "ice-tcp", FALSE, NULL);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
+    g_object_get (ice, "agent", &agent, NULL);
+  if (agent == NULL) {
+    fprintf (stderr, "[rx] ICE agent is not a libnice agent\n");
+    g_object_unref (ice);
+    return FALSE;
+  }
+  for (a = p->app->ice_addresses; a != NULL && *a != NULL; a++) {
+    NiceAddress addr;
+
+    nice_address_init (&addr);
+    if (!nice_address_set_from_string (&addr, *a)
+        || !nice_agent_add_local_address (agent, &addr))
+      fprintf (stderr, "[rx] peer %u: cannot add local address %s\n",
+          p->index, *a);
+  }
+  g_object_unref (agent);
+  g_object_unref (ice);
+  return TRUE;
+}
+
+static gboolean
+peer_start_pipeline (Peer * p)
+{
+  GstBus *bus;
+  gchar *name = g_strdup_printf ("rx-peer-%u", p->index);
+
+  p->pipeline = gst_pipeline_new (name);
+  g_free (name);
+  p->webrtc = gst_element_factory_make ("webrtcbin", "webrtc");
+  if (p->webrtc == NULL) {
+    fprintf (stderr, "[rx] cannot create webrtcbin (gstreamer1.0-plugins-bad"
+        " and gstreamer1.0-nice installed?)\n");
+    gst_clear_object (&p->pipeline);
+    return FALSE;
+  }
+  gst_object_ref (p->webrtc);   /* kept until the peer is freed */
+  g_object_set (p->webrtc, "bundle-policy",
+      GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
+  gst_bin_add (GST_BIN (p->pipeline), p->webrtc);
+
+  if (!peer_setup_ice (p)) {
+    gst_clear_object (&p->pipeline);
+    return FALSE;
+  }
+
+  g_signal_connect (p->webrtc, "on-ice-candidate",
+      G_CALLBACK (on_ice_candidate), p);
+  g_signal_connect (p->webrtc, "pad-added", G_CALLBACK (on_pad_added), p);
+
+  bus = gst_pipeline_get_bus (GST_PIPELINE (p->pipeline));
+  p->bus_watch = gst_bus_add_watch_full (bus, G_PRIORITY_DEFAULT,
+      on_bus_message, peer_ref (p), peer_unref);
+  gst_object_unref (bus);
+
+  if (gst_element_set_state (p->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE) {
+    fprintf (stderr, "[rx] peer %u: cannot start pipeline\n", p->index);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Main thread only; never from a webrtcbin callback. */
+static void
+peer_stop_pipeline (Peer * p)
+{
+  if (p->pipeline == NULL)
+    return;
+  gst_element_set_state (p->pipeline, GST_STATE_NULL);
+  if (p->bus_watch != 0) {
+    g_source_remove (p->bus_watch);
+    p->bus_watch = 0;
+  }
+  g_signal_handlers_disconnect_by_data (p->webrtc, p);
+  gst_clear_object (&p->pipeline);
+}
+
+/* ------------------------------------------------------------------------ */
+/* WebSocket (main thread)                                                  */
+
+static gboolean
+unref_later_cb (gpointer data)
+{
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+peer_drop_ws (Peer * p, gboolean deferred)
+{
+  SoupWebsocketConnection *ws = p->ws;
+
+  if (ws == NULL)
+    return;
+  p->ws = NULL;
+  g_signal_handlers_disconnect_by_data (ws, p);
+  if (deferred)                 /* we may be inside one of its signals */
+    g_idle_add_full (G_PRIORITY_DEFAULT, unref_later_cb, ws, NULL);
+  else
+    g_object_unref (ws);
+}
+
+static void
+peer_close_ws (Peer * p)
+{
+  if (p->ws == NULL
+      || soup_websocket_connection_get_state (p->ws) !=
+      SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  p->we_closed = TRUE;
+  if (p->close_code == 0)
+    p->close_code = p->app->close_code;
+  soup_websocket_connection_close (p->ws, (gushort) p->app->close_code, NULL);
+}
+
+static void
+handle_sdp (Peer * p, JsonObject * data)
+{
+  const gchar *type = json_object_get_string_member_with_default (data,
+      "type", NULL);
+  const gchar *text = json_object_get_string_member_with_default (data,
+      "sdp", NULL);
+  GstSDPMessage *sdp = NULL;
+  GstWebRTCSessionDescription *desc;
+  GstPromise *promise;
+
+  if (g_strcmp0 (type, "offer") != 0 || text == NULL) {
+    fprintf (stderr, "[rx] peer %u: ignoring sdp message of type %s\n",
+        p->index, type ? type : "(none)");
+    return;
+  }
+  if (gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK) {
+    fprintf (stderr, "[rx] peer %u: cannot parse offer SDP\n", p->index);
+    if (sdp != NULL)
+      gst_sdp_message_free (sdp);
+    return;
+  }
+  p->offers++;
+  fprintf (stderr, "[rx] peer %u: offer #%u received\n", p->index, p->offers);
+
+  desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, sdp);
+  promise = gst_promise_new_with_change_func (on_remote_set, peer_ref (p),
+      peer_unref);
+  g_signal_emit_by_name (p->webrtc, "set-remote-description", desc, promise);
+  gst_promise_unref (promise);
+  gst_webrtc_session_description_free (desc);
+}
+
+static void
+handle_ice (Peer * p, JsonObject * data)
+{
+  const gchar *candidate = json_object_get_string_member_with_default (data,
+      "candidate", NULL);
+  gint64 mline = json_object_get_int_member_with_default (data,
+      "sdpMLineIndex", 0);
+
+  if (candidate == NULL || *candidate == '\0')
+    return;                     /* end of candidates */
+  if (mline < 0)
+    mline = 0;
+  g_signal_emit_by_name (p->webrtc, "add-ice-candidate", (guint) mline,
+      candidate);
+}
+
+static void
+on_ws_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
+    gpointer data)
+{
+  Peer *p = data;
+  JsonParser *parser;
+  JsonNode *root;
+  JsonObject *obj, *payload;
+  const gchar *msg_type;
+  gconstpointer buf;
+  gsize len;
+  GError *err = NULL;
+
+  (void) ws;
+  if (type != SOUP_WEBSOCKET_DATA_TEXT)
+    return;
+
+  buf = g_bytes_get_data (message, &len);
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, buf, (gssize) len, &err)) {
+    fprintf (stderr, "[rx] peer %u: invalid JSON from server: %s\n",
+        p->index, err->message);
+    g_clear_error (&err);
+    g_object_unref (parser);
+    return;
+  }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
+    fprintf (stderr, "[rx] peer %u: server message is not an object\n",
+        p->index);
+    g_object_unref (parser);
+    return;
+  }
+  obj = json_node_get_object (root);
+  msg_type = json_object_get_string_member_with_default (obj, "type", NULL);
+  payload = obj;
+  if (json_object_has_member (obj, "data")
+      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, "data")))
+    payload = json_object_get_object_member (obj, "data");
+
+  if (g_strcmp0 (msg_type, "error") == 0) {
+    p->errors++;
+    fprintf (stderr, "[rx] peer %u: server error: %s\n", p->index,
+        json_object_get_string_member_with_default (payload, "message",
+            "(no message)"));
+  } else if (p->finished) {
+    /* pipeline already gone: ignore signaling */
+  } else if (g_strcmp0 (msg_type, "sdp") == 0) {
+    handle_sdp (p, payload);
+  } else if (g_strcmp0 (msg_type, "ice") == 0) {
+    handle_ice (p, payload);
+  } else {
+    fprintf (stderr, "[rx] peer %u: ignoring message of type %s\n",
+        p->index, msg_type ? msg_type : "(none)");
+  }
+  g_object_unref (parser);
+}
+
+static void
+on_ws_error (SoupWebsocketConnection * ws, GError * error, gpointer data)
+{
+  Peer *p = data;
+
+  (void) ws;
+  fprintf (stderr, "[rx] peer %u: WebSocket error: %s\n", p->index,
+      error ? error->message : "unknown");
+}
+
+static void
+on_ws_closed (SoupWebsocketConnection * ws, gpointer data)
+{
+  Peer *p = data;
+
+  if (!p->we_closed) {
+    p->close_code = soup_websocket_connection_get_close_code (ws);
+    fprintf (stderr, "[rx] peer %u: server closed the connection (%d %s)\n",
+        p->index, p->close_code,
+        soup_websocket_connection_get_close_data (ws) ?
+        soup_websocket_connection_get_close_data (ws) : "");
+  }
+  peer_drop_ws (p, TRUE);
+  peer_finish (p, p->we_closed ? NULL : "closed by server");
+  app_check_done (p->app);
+}
+
+static void
+on_ws_connected (GObject * source, GAsyncResult * res, gpointer data)
+{
+  Peer *p = data;
+  GError *err = NULL;
+  SoupWebsocketConnection *ws;
+
+  p->connecting = FALSE;
+  ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), res,
+      &err);
+  if (ws == NULL) {
+    fprintf (stderr, "[rx] peer %u: cannot connect to %s: %s\n", p->index,
+        p->app->url, err->message);
+    g_clear_error (&err);
+    peer_finish (p, "connect failed");
+    app_check_done (p->app);
+    peer_unref (p);
+    return;
+  }
+
+  p->ws = ws;
+  g_mutex_lock (&p->lock);
+  p->t_open = g_get_monotonic_time ();
+  g_mutex_unlock (&p->lock);
+  g_signal_connect (ws, "message", G_CALLBACK (on_ws_message), p);
+  g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed), p);
+  g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), p);
+  fprintf (stderr, "[rx] peer %u: connected\n", p->index);
+
+  if (p->finished)              /* e.g. pipeline failed meanwhile */
+    peer_close_ws (p);
+  peer_unref (p);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Peer / application life cycle (main thread)                              */
+
+static gboolean
+hold_done_cb (gpointer data)
+{
+  Peer *p = data;
+
+  p->hold_id = 0;
+  peer_finish (p, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Stop a peer: close the WebSocket (if open), tear the pipeline down. The
+ * peer's statistics are final afterwards. why == NULL: normal completion. */
+static void
+peer_finish (Peer * p, const gchar * why)
+{
+  if (p->finished)
+    return;
+  p->finished = TRUE;
+  if (why != NULL)
+    fprintf (stderr, "[rx] peer %u: finished (%s) after %d frames\n",
+        p->index, why, g_atomic_int_get (&p->decoded));
+  if (p->hold_id != 0) {
+    g_source_remove (p->hold_id);
+    p->hold_id = 0;
+  }
+  peer_close_ws (p);
+  peer_stop_pipeline (p);
+  app_check_done (p->app);
+}
+
+static gboolean
+grace_cb (gpointer data)
+{
+  App *app = data;
+
+  app->grace_id = 0;
+  fprintf (stderr, "[rx] close handshake not completed in time\n");
+  app->quitting = TRUE;
+  g_main_loop_quit (app->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+app_check_done (App * app)
+{
+  gboolean open = FALSE;
+  gint i;
+
+  if (app->quitting)
+    return;
+  for (i = 0; i < app->n_peers; i++) {
+    Peer *p = app->peers[i];
+
+    if (!p->finished)
+      return;
+    if (p->ws != NULL || p->connecting)
+      open = TRUE;
+  }
+  if (!open) {
+    app->quitting = TRUE;
+    g_main_loop_quit (app->loop);
+  } else if (app->grace_id == 0) {
+    app->grace_id = g_timeout_add (GRACE_MS, grace_cb, app);
+  }
+}
+
+static void
+app_stop_all (App * app, const gchar * why)
+{
+  gint i;
+
+  g_cancellable_cancel (app->cancel);
+  for (i = 0; i < app->n_peers; i++)
+    peer_finish (app->peers[i], why);
+  app_check_done (app);
+}
+
+static gboolean
+deadline_cb (gpointer data)
+{
+  App *app = data;
+
+  app->deadline_id = 0;
+  fprintf (stderr, "[rx] timeout after %.1f s\n", app->timeout_s);
+  app_stop_all (app, "timeout");
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+signal_cb (gpointer data)
+{
+  App *app = data;
+
+  fprintf (stderr, "[rx] interrupted\n");
+  app_stop_all (app, "interrupted");
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+print_peer (Peer * p, gint target)
+{
+  JsonBuilder *b = json_builder_new ();
+  gint decoded = g_atomic_int_get (&p->decoded);
+  gint frames = MIN (decoded, target);
+  gdouble fps = 0.0, fps_steady = 0.0;
+  gint mid = mid_frame (target);
+  gint64 ttff = -1;
+  gchar *line;
+
+  g_mutex_lock (&p->lock);
+  if (frames >= 2 && p->t_last > p->t_first)
+    fps = (frames - 1) * 1e6 / (gdouble) (p->t_last - p->t_first);
+  if (frames > mid && p->t_last > p->t_mid)
+    fps_steady = (frames - mid) * 1e6 / (gdouble) (p->t_last - p->t_mid);
+  if (decoded > 0 && p->t_open > 0)
+    ttff = (p->t_first - p->t_open) / 1000;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "peer");
+  json_builder_add_int_value (b, p->index);
+  json_builder_set_member_name (b, "frames");
+  json_builder_add_int_value (b, frames);
+  json_builder_set_member_name (b, "width");
+  json_builder_add_int_value (b, p->width);
+  json_builder_set_member_name (b, "height");
+  json_builder_add_int_value (b, p->height);
+  json_builder_set_member_name (b, "fps");
+  json_builder_add_double_value (b, (gdouble) (gint64) (fps * 10.0 + 0.5)
+      / 10.0);
+  json_builder_set_member_name (b, "ttff_ms");
+  json_builder_add_int_value (b, ttff);
+  json_builder_set_member_name (b, "codec");
+  if (p->codec != NULL)
+    json_builder_add_string_value (b, p->codec);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "errors");
+  json_builder_add_int_value (b, p->errors);
+  json_builder_set_member_name (b, "close_code");
+  json_builder_add_int_value (b, p->close_code);
+  json_builder_set_member_name (b, "frames_total");
+  json_builder_add_int_value (b, decoded);
+  json_builder_set_member_name (b, "fps_steady");
+  json_builder_add_double_value (b, (gdouble) (gint64) (fps_steady * 10.0 +
+          0.5) / 10.0);
+  json_builder_set_member_name (b, "offers");
+  json_builder_add_int_value (b, p->offers);
+  json_builder_end_object (b);
+  g_mutex_unlock (&p->lock);
+
+  line = json_to_text (b);
+  fprintf (stdout, "%s\n", line);
+  g_free (line);
+  g_object_unref (b);
+}
+
+/* Generate the process-wide DTLS certificate now, so it is not counted in
+ * the first peer's time to first frame. */
+static void
+prewarm_dtls (void)
+{
+  GstElement *dec = gst_element_factory_make ("dtlsdec", NULL);
+  gchar *pem = NULL;
+
+  if (dec == NULL)
+    return;
+  g_object_get (dec, "pem", &pem, NULL);
+  g_free (pem);
+  gst_object_unref (gst_object_ref_sink (dec));
+}
+
+int
+main (int argc, char **argv)
+{
+  App app;
+  GOptionContext *octx;
+  GError *err = NULL;
+  gboolean all_ok = TRUE;
+  gint i;
+  GOptionEntry entries[] = {
+    {"url", 'u', 0, G_OPTION_ARG_STRING, &app.url,
+        "WebSocket URL of the signaling server (required)", "ws://HOST:PORT/PATH"},
+    {"peers", 'n', 0, G_OPTION_ARG_INT, &app.n_peers,
+        "Number of simultaneous peers (default 1)", "N"},
+    {"frames", 'f', 0, G_OPTION_ARG_INT, &app.target_frames,
+        "Frames each peer must decode (default 60)", "N"},
+    {"timeout", 't', 0, G_OPTION_ARG_DOUBLE, &app.timeout_s,
+        "Overall deadline in seconds (default 20)", "SECONDS"},
+    {"ice-address", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &app.ice_addresses,
+          "Local address for the ICE agent, repeatable (default 127.0.0.1)",
+        "ADDR"},
+    {"hold", 0, 0, G_OPTION_ARG_DOUBLE, &app.hold_s,
+          "Keep the connection open this long after the last frame (default 0)",
+        "SECONDS"},
+    {"close-code", 0, 0, G_OPTION_ARG_INT, &app.close_code,
+        "WebSocket close code to send (default 1000)", "N"},
+    G_OPTION_ENTRY_NULL
+  };
+
+  memset (&app, 0, sizeof app);
+  app.n_peers = 1;
+  app.target_frames = 60;
+  app.timeout_s = 20.0;
+  app.hold_s = 0.0;
+  app.close_code = SOUP_WEBSOCKET_CLOSE_NORMAL;
+
+  octx = g_option_context_new ("- headless WebRTC test receiver");
+  g_option_context_set_summary (octx,
+      "Answers DSL WebRTC offers, decodes the video and prints one JSON line "
+      "per peer.\nExit status: 0 if every peer decoded --frames frames, "
+      "1 otherwise, 2 on usage errors.");
+  g_option_context_add_main_entries (octx, entries, NULL);
+  g_option_context_add_group (octx, gst_init_get_option_group ());
+  if (!g_option_context_parse (octx, &argc, &argv, &err)) {
+    fprintf (stderr, "dsl-test-receiver: %s\n", err->message);
+    g_clear_error (&err);
+    g_option_context_free (octx);
+    return 2;
+  }
+  g_option_context_free (octx);
+
+  if (app.url == NULL || app.n_peers < 1 || app.target_frames < 1
+      || app.timeout_s <= 0 || app.hold_s < 0
+      || app.close_code < 1000 || app.close_code > 4999) {
+    fprintf (stderr, "dsl-test-receiver: --url is required; --peers and "
+        "--frames must be >= 1, --timeout > 0, --hold >= 0, "
+        "--close-code in 1000..4999 (see --help)\n");
+    g_free (app.url);
+    g_strfreev (app.ice_addresses);
+    return 2;
+  }
+  if (app.ice_addresses == NULL) {
+    app.ice_addresses = g_new0 (gchar *, 2);
+    app.ice_addresses[0] = g_strdup ("127.0.0.1");
+  }
+  for (i = 0; app.ice_addresses[i] != NULL; i++) {
+    NiceAddress addr;
+
+    if (!nice_address_set_from_string (&addr, app.ice_addresses[i])) {
+      fprintf (stderr, "dsl-test-receiver: invalid --ice-address %s\n",
+          app.ice_addresses[i]);
+      g_free (app.url);
+      g_strfreev (app.ice_addresses);
+      return 2;
+    }
+  }
+
+  gst_init (NULL, NULL);
+  prewarm_dtls ();
+
+  app.ctx = g_main_context_ref (g_main_context_default ());
+  app.loop = g_main_loop_new (app.ctx, FALSE);
+  app.cancel = g_cancellable_new ();
+  app.session = soup_session_new ();
+  soup_session_set_proxy_resolver (app.session, NULL);  /* never a proxy */
+  app.peers = g_new0 (Peer *, app.n_peers);
+
+  for (i = 0; i < app.n_peers; i++) {
+    Peer *p = g_new0 (Peer, 1);
+
+    p->refcount = 1;
+    p->index = (guint) i;
+    p->app = &app;
+    g_mutex_init (&p->lock);
+    app.peers[i] = p;
+  }
+
+  app.deadline_id = g_timeout_add ((guint) (app.timeout_s * 1000.0),
+      deadline_cb, &app);
+  app.sigint_id = g_unix_signal_add (SIGINT, signal_cb, &app);
+  app.sigterm_id = g_unix_signal_add (SIGTERM, signal_cb, &app);
+
+  /* Build every pipeline first, then open all connections at once. */
+  for (i = 0; i < app.n_peers; i++) {
+    Peer *p = app.peers[i];
+
+    if (!peer_start_pipeline (p))
+      peer_finish (p, "pipeline setup failed");
+  }
+  for (i = 0; i < app.n_peers; i++) {
+    Peer *p = app.peers[i];
+    SoupMessage *msg;
+
+    if (p->finished)
+      continue;
+    msg = soup_message_new (SOUP_METHOD_GET, app.url);
+    if (msg == NULL) {
+      fprintf (stderr, "dsl-test-receiver: invalid URL %s\n", app.url);
+      peer_finish (p, "invalid url");
+      continue;
+    }
+    p->connecting = TRUE;
+    soup_session_websocket_connect_async (app.session, msg, NULL, NULL,
+        G_PRIORITY_DEFAULT, app.cancel, on_ws_connected, peer_ref (p));
+    g_object_unref (msg);
+  }
+
+  app_check_done (&app);
+  if (!app.quitting)
+    g_main_loop_run (app.loop);
+
+  /* Results */
+  for (i = 0; i < app.n_peers; i++) {
+    print_peer (app.peers[i], app.target_frames);
+    if (!g_atomic_int_get (&app.peers[i]->reached))
+      all_ok = FALSE;
+  }
+  fflush (stdout);
+
+  /* Teardown */
+  if (app.deadline_id)
+    g_source_remove (app.deadline_id);
+  if (app.grace_id)
+    g_source_remove (app.grace_id);
+  g_source_remove (app.sigint_id);
+  g_source_remove (app.sigterm_id);
+  for (i = 0; i < app.n_peers; i++) {
+    peer_finish (app.peers[i], NULL);   /* no-op unless still running */
+    peer_drop_ws (app.peers[i], FALSE);
+  }
+  while (g_main_context_iteration (app.ctx, FALSE));
+  for (i = 0; i < app.n_peers; i++)
+    peer_unref (app.peers[i]);
+  g_free (app.peers);
+  g_object_unref (app.session);
+  while (g_main_context_iteration (app.ctx, FALSE));
+  g_object_unref (app.cancel);
+  g_main_loop_unref (app.loop);
+  g_main_context_unref (app.ctx);
+  g_free (app.url);
+  g_strfreev (app.ice_addresses);
+  gst_deinit ();
+
+  return all_ok ? 0 : 1;
+}

@@ -1,0 +1,286 @@
+/* dsl-webrtc-serve - stream a source to every browser that opens the page.
+ *
+ * Written only against the public API (DslApi.h): it is also the reference
+ * example of use case 1, where a Pipeline plays before anyone connects and
+ * a WebRTC Sink is created for each viewer when its WebSocket opens, then
+ * removed and deleted when the viewer leaves.
+ */
+#include <DslApi.h>
+
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PIPELINE L"pipeline"
+#define SOURCE L"source"
+
+static struct
+{
+  gint port;
+  gchar *bind;
+  gchar **paths;
+  gchar *encoder;
+  gint bitrate;
+  gint iframe_interval;
+  gint width, height;
+  gchar *framerate;
+  gchar *stun, *turn;
+  gchar *ice_addresses;
+  gint max_viewers;
+  gchar *file, *uri, *v4l2;
+  gboolean no_clock;
+} opt = {
+  .port = DSL_WEBSOCKET_SERVER_DEFAULT_WEBSOCKET_PORT,
+  .encoder = NULL,
+  .iframe_interval = 30,
+  .width = 1280,
+  .height = 720,
+  .max_viewers = 16,
+};
+
+static const GOptionEntry entries[] = {
+  {"port", 'p', 0, G_OPTION_ARG_INT, &opt.port,
+      "TCP port for the page and the WebSockets (0: any free port; default 60001)", "PORT"},
+  {"bind", 'b', 0, G_OPTION_ARG_STRING, &opt.bind,
+      "Listen on this local address only, e.g. 127.0.0.1 (default: all interfaces)", "ADDRESS"},
+  {"path", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt.paths,
+      "Also serve this WebSocket path, e.g. /ws/cam1 (repeatable; /ws is always served)", "PATH"},
+  {"file", 'f', 0, G_OPTION_ARG_FILENAME, &opt.file,
+      "Stream this video file, looping (instead of the test pattern)", "FILE"},
+  {"uri", 'u', 0, G_OPTION_ARG_STRING, &opt.uri,
+      "Stream this URI: rtsp://, http://, file:// (instead of the test pattern)", "URI"},
+  {"v4l2", 0, 0, G_OPTION_ARG_FILENAME, &opt.v4l2,
+      "Stream this V4L2 camera, e.g. /dev/video0 (instead of the test pattern)", "DEVICE"},
+  {"no-clock", 0, 0, G_OPTION_ARG_NONE, &opt.no_clock,
+      "No clock overlay on the test pattern", NULL},
+  {"width", 0, 0, G_OPTION_ARG_INT, &opt.width,
+      "Test pattern width (default 1280)", "PIXELS"},
+  {"height", 0, 0, G_OPTION_ARG_INT, &opt.height,
+      "Test pattern height (default 720)", "PIXELS"},
+  {"framerate", 0, 0, G_OPTION_ARG_STRING, &opt.framerate,
+      "Test pattern frame rate, N or N/D (default 30)", "FPS"},
+  {"encoder", 'e', 0, G_OPTION_ARG_STRING, &opt.encoder,
+      "vp8 (default: every browser plays it), vp9, h264, h265, hw-h264, hw-h265", "CODEC"},
+  {"bitrate", 0, 0, G_OPTION_ARG_INT, &opt.bitrate,
+      "Target bitrate in bit/s (0: the encoder's default)", "BPS"},
+  {"iframe-interval", 0, 0, G_OPTION_ARG_INT, &opt.iframe_interval,
+      "Frames between key frames (default 30)", "FRAMES"},
+  {"stun", 0, 0, G_OPTION_ARG_STRING, &opt.stun,
+      "STUN server, stun://host:port (default: none)", "URL"},
+  {"turn", 0, 0, G_OPTION_ARG_STRING, &opt.turn,
+      "TURN server, turn(s)://user:password@host:port (default: none)", "URL"},
+  {"ice-addresses", 0, 0, G_OPTION_ARG_STRING, &opt.ice_addresses,
+      "Comma-separated local addresses for ICE host candidates (default: all)", "LIST"},
+  {"max-viewers", 'm', 0, G_OPTION_ARG_INT, &opt.max_viewers,
+      "Most viewers at once; more get 'busy' (default 16)", "N"},
+  {NULL}
+};
+
+static guint viewers;
+static guint next_viewer;
+static guint encoder_value;
+
+static gboolean
+check (DslReturnType result, const gchar * what)
+{
+  if (result == DSL_RESULT_SUCCESS)
+    return TRUE;
+  fprintf (stderr, "dsl-webrtc-serve: %s failed: %ls\n", what,
+      dsl_return_value_to_string (result));
+  return FALSE;
+}
+
+static wchar_t *
+wide (const gchar * s)
+{
+  return s ? (wchar_t *) g_utf8_to_ucs4 (s, -1, NULL, NULL, NULL) : NULL;
+}
+
+/* A viewer left: its sink leaves the pipeline and is deleted, right here
+ * in its own listener. */
+static void
+viewer_listener (dsl_webrtc_connection_data * info, void *client_data)
+{
+  wchar_t *name = client_data;
+
+  if (info->current_state != DSL_SOCKET_CONNECTION_STATE_CLOSED)
+    return;
+  dsl_pipeline_component_remove (PIPELINE, name);
+  dsl_component_delete (name);
+  viewers--;
+  printf ("viewer %ls left (%u watching)\n", name, viewers);
+  fflush (stdout);
+  g_free (name);
+}
+
+/* A WebSocket opened: make a sink for it before the server looks for one. */
+static void
+server_listener (const wchar_t * path, void *client_data)
+{
+  g_autofree gchar *name = g_strdup_printf ("viewer-%u", ++next_viewer);
+  wchar_t *wname = wide (name);
+  g_autofree wchar_t *stun = wide (opt.stun), *turn = wide (opt.turn);
+
+  if (viewers >= (guint) opt.max_viewers) {
+    printf ("viewer on %ls refused: %u watching already\n", path, viewers);
+    fflush (stdout);
+    g_free (wname);
+    return;
+  }
+  if (!check (dsl_sink_webrtc_new (wname, stun, turn, encoder_value,
+              opt.bitrate, opt.iframe_interval), "dsl_sink_webrtc_new")
+      || !check (dsl_sink_webrtc_client_listener_add (wname, viewer_listener,
+              wname), "dsl_sink_webrtc_client_listener_add")
+      || !check (dsl_pipeline_component_add (PIPELINE, wname),
+          "dsl_pipeline_component_add")) {
+    dsl_component_delete (wname);
+    g_free (wname);
+    return;
+  }
+  viewers++;
+  printf ("viewer %ls joined on %ls (%u watching)\n", wname, path, viewers);
+  fflush (stdout);
+}
+
+static gboolean
+parse_encoder (const gchar * name, guint * value)
+{
+  static const struct
+  {
+    const gchar *name;
+    guint value;
+  } encoders[] = {
+    {"vp8", DSL_ENCODER_SW_VP8}, {"vp9", DSL_ENCODER_SW_VP9},
+    {"h264", DSL_ENCODER_SW_H264}, {"h265", DSL_ENCODER_SW_H265},
+    {"hw-h264", DSL_ENCODER_HW_H264}, {"hw-h265", DSL_ENCODER_HW_H265},
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (encoders); i++)
+    if (g_ascii_strcasecmp (name, encoders[i].name) == 0) {
+      *value = encoders[i].value;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+make_source (void)
+{
+  g_autofree wchar_t *arg = NULL;
+  guint fps_n = 30, fps_d = 1;
+
+  if (opt.file) {
+    arg = wide (opt.file);
+    return check (dsl_source_file_new (SOURCE, arg, DSL_TRUE),
+        "dsl_source_file_new");
+  }
+  if (opt.uri) {
+    arg = wide (opt.uri);
+    return check (dsl_source_uri_new (SOURCE, arg, DSL_FALSE, 0, 0),
+        "dsl_source_uri_new");
+  }
+  if (opt.v4l2) {
+    arg = wide (opt.v4l2);
+    return check (dsl_source_v4l2_new (SOURCE, arg), "dsl_source_v4l2_new");
+  }
+  if (opt.framerate && sscanf (opt.framerate, "%u/%u", &fps_n, &fps_d) < 1) {
+    fprintf (stderr, "dsl-webrtc-serve: bad --framerate '%s'\n",
+        opt.framerate);
+    return FALSE;
+  }
+  return check (dsl_source_test_pattern_new (SOURCE, opt.width, opt.height,
+          fps_n, fps_d, !opt.no_clock), "dsl_source_test_pattern_new");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) context =
+      g_option_context_new ("- stream a video source to web browsers over WebRTC");
+  g_autoptr (GError) error = NULL;
+  const wchar_t *components[] = { SOURCE, L"keep-alive", NULL };
+  boolean listening;
+  uint port;
+  int sources;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_description (context,
+      "Open the printed URL in a browser to watch. Each viewer gets its own "
+      "WebRTC connection;\n?path=/ws/NAME in the URL picks a --path. Ctrl-C "
+      "stops the server.\nLogs: GST_DEBUG=dsl*:5 dsl-webrtc-serve\n");
+  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+    fprintf (stderr, "dsl-webrtc-serve: %s\n", error->message);
+    return 2;
+  }
+  sources = !!opt.file + !!opt.uri + !!opt.v4l2;
+  if (sources > 1) {
+    fprintf (stderr, "dsl-webrtc-serve: give at most one of --file, --uri, "
+        "--v4l2\n");
+    return 2;
+  }
+  if (opt.port < 0 || opt.port > 65535 || opt.max_viewers < 1
+      || opt.bitrate < 0 || opt.iframe_interval < 0 || opt.width <= 0
+      || opt.height <= 0) {
+    fprintf (stderr, "dsl-webrtc-serve: an option is out of range (see "
+        "--help)\n");
+    return 2;
+  }
+  encoder_value = DSL_ENCODER_SW_VP8;
+  if (opt.encoder && !parse_encoder (opt.encoder, &encoder_value)) {
+    fprintf (stderr, "dsl-webrtc-serve: unknown encoder '%s' (see --help)\n",
+        opt.encoder);
+    return 2;
+  }
+
+  if (opt.ice_addresses) {
+    g_autofree wchar_t *list = wide (opt.ice_addresses);
+    if (!check (dsl_webrtc_ice_config_set (list, 0, 0), "--ice-addresses"))
+      return 2;
+  }
+  if (opt.bind) {
+    g_autofree wchar_t *address = wide (opt.bind);
+    if (!check (dsl_websocket_server_bind_address_set (address), "--bind"))
+      return 2;
+  }
+  for (gchar ** p = opt.paths; p && *p; p++) {
+    g_autofree wchar_t *path = wide (*p);
+    if (!check (dsl_websocket_server_path_add (path), *p))
+      return 2;
+  }
+
+  /* use case 1: the pipeline plays before anyone connects; a fake sink
+   * keeps it playing while nobody watches */
+  if (!make_source ()
+      || !check (dsl_sink_fake_new (L"keep-alive"), "dsl_sink_fake_new")
+      || !check (dsl_pipeline_new_component_add_many (PIPELINE, components),
+          "dsl_pipeline_new_component_add_many")
+      || !check (dsl_pipeline_play (PIPELINE), "dsl_pipeline_play")
+      || !check (dsl_websocket_server_client_listener_add (server_listener,
+              NULL), "dsl_websocket_server_client_listener_add")
+      || !check (dsl_websocket_server_listening_start ((uint) opt.port),
+          "dsl_websocket_server_listening_start (is the port free?)")) {
+    dsl_delete_all ();
+    return 1;
+  }
+
+  dsl_websocket_server_listening_state_get (&listening, &port);
+  printf ("dsl-webrtc-serve: open http://%s:%u/ in a browser "
+      "(Ctrl-C to stop)\n", opt.bind && !strchr (opt.bind, ':') ? opt.bind :
+      "localhost", port);
+  for (gchar ** p = opt.paths; p && *p; p++)
+    printf ("  or http://%s:%u/?path=%s\n", opt.bind && !strchr (opt.bind,
+            ':') ? opt.bind : "localhost", port, *p);
+  fflush (stdout);
+
+  dsl_main_loop_run ();
+
+  printf ("dsl-webrtc-serve: stopping\n");
+  dsl_websocket_server_listening_stop ();
+  dsl_pipeline_stop (PIPELINE);
+  /* let the viewers' CLOSED listeners run */
+  while (g_main_context_iteration (NULL, FALSE));
+  dsl_delete_all ();
+  printf ("dsl-webrtc-serve: stopped\n");
+  return 0;
+}
