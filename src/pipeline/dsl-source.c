@@ -20,7 +20,6 @@ typedef struct
   /* Decoding sources (file, uri) only. */
   GstElement *decodebin;           /* uridecodebin, owned by the bin */
   GstPad *video_pad;               /* clocksync's sink pad (reference) */
-  gulong repeat_probe;
   gboolean repeat;
 
   /* Loop state, shared by the streaming thread (probe, pad-added) and the
@@ -45,11 +44,8 @@ source_finalize (DslComponent * component)
   gst_element_set_state (component->bin, GST_STATE_NULL);
   if (self->decodebin)
     g_signal_handlers_disconnect_by_data (self->decodebin, self);
-  if (self->video_pad) {
-    if (self->repeat_probe)
-      gst_pad_remove_probe (self->video_pad, self->repeat_probe);
+  if (self->video_pad)
     gst_object_unref (self->video_pad);
-  }
   g_mutex_clear (&self->lock);
 }
 
@@ -216,6 +212,9 @@ reset_loop_state (DslSource * self)
   self->pass_eos = FALSE;
 }
 
+static GstPadProbeReturn repeat_probe (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data);
+
 static void
 on_pad_added (GstElement * decodebin, GstPad * pad, gpointer user_data)
 {
@@ -239,6 +238,13 @@ on_pad_added (GstElement * decodebin, GstPad * pad, gpointer user_data)
     g_mutex_lock (&self->lock);
     reset_loop_state (self);
     g_mutex_unlock (&self->lock);
+    /* On the decoder's pad, where flushes are contained: a sink pad would
+     * apply a flush to itself before its probes see it. */
+    if (self->repeat)
+      gst_pad_add_probe (pad,
+          GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+          GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
+          GST_PAD_PROBE_TYPE_EVENT_FLUSH, repeat_probe, self, NULL);
     ret = gst_pad_link (pad, self->video_pad);
     if (ret != GST_PAD_LINK_OK)
       GST_WARNING ("source '%s': cannot link the video stream: %s",
@@ -343,8 +349,8 @@ shift_list_item (GstBuffer ** buf, guint idx, gpointer user_data)
   return TRUE;
 }
 
-/* On clocksync's sink pad of a repeating source: one segment, one stream,
- * no flush and no EOS leave the bin; timestamps keep increasing. */
+/* On the decoder's video pad of a repeating source: one segment, one
+ * stream, no flush and no EOS leave the bin; timestamps keep increasing. */
 static GstPadProbeReturn
 repeat_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
@@ -437,11 +443,6 @@ decode_source_create (const DslComponentClass * klass, const gchar * name,
   g_signal_connect (e[0], "pad-added", G_CALLBACK (on_pad_added), self);
   g_signal_connect (e[0], "no-more-pads", G_CALLBACK (on_no_more_pads),
       self);
-  if (repeat)
-    self->repeat_probe = gst_pad_add_probe (self->video_pad,
-        GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
-        GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM | GST_PAD_PROBE_TYPE_EVENT_FLUSH,
-        repeat_probe, self, NULL);
 
   GST_DEBUG ("source '%s': uri %s%s", name, uri, repeat ? ", repeating" : "");
   return source_register (self);

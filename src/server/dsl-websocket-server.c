@@ -10,9 +10,10 @@
 
 #define GST_CAT_DEFAULT dsl_server_debug
 
-/* Well above any real SDP (a few KiB); a larger frame is closed with 1009
- * by libsoup itself. */
-#define MAX_INCOMING_PAYLOAD (256 * 1024)
+/* A hard cap on what libsoup buffers for one frame; it drops a larger
+ * one abruptly. Transceivers apply their protocol's smaller limit and
+ * close cleanly with 1009 (see dsl-signaling-message.h). */
+#define MAX_INCOMING_PAYLOAD (8 * 1024 * 1024)
 #define KEEPALIVE_INTERVAL_S 10
 
 typedef struct

@@ -14,6 +14,10 @@
 
 G_BEGIN_DECLS
 
+/* Far above any real SDP (a few KiB): a larger message is closed with
+ * 1009. */
+#define DSL_SIGNALING_MAX_MESSAGE (256 * 1024)
+
 typedef enum
 {
   DSL_SIGNALING_ANSWER,

@@ -115,13 +115,13 @@ apply_ice_config (GstElement * webrtcbin)
   if (ice_config.max_port)
     g_object_set (ice, "min-rtp-port", ice_config.min_port, "max-rtp-port",
         ice_config.max_port, NULL);
-  if (!ice_config.addresses[0])
-    return;
   if (!g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent")) {
     GST_WARNING ("this ICE implementation cannot restrict local addresses");
     return;
   }
   g_object_get (ice, "agent", &agent, NULL);
+  /* no UPnP port mapping: it multicasts SSDP on every interface */
+  g_object_set (agent, "upnp", FALSE, NULL);
   for (gchar ** a = ice_config.addresses; *a; a++) {
     NiceAddress address;
 
@@ -413,6 +413,13 @@ message_cb (SoupWebsocketConnection * connection, gint type, GBytes * bytes,
   }
   /* borrowed: libsoup owns the bytes */
   text = g_bytes_get_data (bytes, &size);
+  if (size > DSL_SIGNALING_MAX_MESSAGE) {
+    GST_WARNING ("%s: a %" G_GSIZE_FORMAT "-byte message: closing", self->name,
+        size);
+    dsl_webrtc_session_close (self, DSL_CLOSE_MESSAGE_TOO_BIG,
+        "message too big");
+    return;
+  }
   if (!dsl_signaling_message_parse (text, size, &message, &error)) {
     send_error (self, error);
     return;

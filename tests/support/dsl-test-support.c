@@ -2,6 +2,7 @@
 #include "dsl-test-support.h"
 #include "core/dsl-context.h"
 #include "server/dsl-websocket-server.h"
+#include <gio/gio.h>
 
 #include <gst/gst.h>
 #include <string.h>
@@ -44,8 +45,8 @@ dsl_test_init (int *argc, char ***argv)
 {
   g_test_init (argc, argv, NULL);
   /* GTest turns debug messages on; libsoup's would drown the output */
-  g_log_set_debug_enabled (FALSE);
   gst_init (argc, argv);
+  g_log_set_debug_enabled (FALSE);
   dsl_context_init ();
 }
 
@@ -366,4 +367,124 @@ dsl_test_receiver_path (void)
   const gchar *path = g_getenv ("DSL_TEST_RECEIVER");
   g_assert_nonnull (path);
   return path;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+receiver_done_cb (GObject * source, GAsyncResult * result, gpointer data)
+{
+  DslTestReceiver *self = data;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result,
+      &self->output, NULL, &error);
+  g_assert_no_error (error);
+  self->exit_status = g_subprocess_get_exit_status (self->process);
+  lines = g_strsplit (self->output ? self->output : "", "\n", -1);
+  for (gchar ** l = lines; *l; l++) {
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    JsonNode *root;
+
+    if (!**l || !json_parser_load_from_data (parser, *l, -1, NULL))
+      continue;
+    root = json_parser_get_root (parser);
+    if (JSON_NODE_HOLDS_OBJECT (root))
+      g_ptr_array_add (self->peers, json_object_ref (json_node_get_object
+              (root)));
+  }
+  self->done = TRUE;
+}
+
+DslTestReceiver *
+dsl_test_receiver_start (guint port, const gchar * path, guint peers,
+    guint frames, const gchar * first_extra, ...)
+{
+  DslTestReceiver *self = g_new0 (DslTestReceiver, 1);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  va_list args;
+
+  g_ptr_array_add (argv, g_strdup (dsl_test_receiver_path ()));
+  g_ptr_array_add (argv, g_strdup_printf ("--url=ws://127.0.0.1:%u%s", port,
+          path));
+  g_ptr_array_add (argv, g_strdup_printf ("--peers=%u", peers));
+  g_ptr_array_add (argv, g_strdup_printf ("--frames=%u", frames));
+  va_start (args, first_extra);
+  for (const gchar * a = first_extra; a; a = va_arg (args, const gchar *))
+    g_ptr_array_add (argv, g_strdup (a));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  self->peers = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      json_object_unref);
+  self->process = g_subprocess_newv ((const gchar * const *) argv->pdata,
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8_async (self->process, NULL, NULL,
+      receiver_done_cb, self);
+  return self;
+}
+
+static gboolean
+receiver_is_done (gpointer data)
+{
+  return ((DslTestReceiver *) data)->done;
+}
+
+gboolean
+dsl_test_receiver_wait (DslTestReceiver * self, guint timeout_ms)
+{
+  return dsl_test_wait_until (receiver_is_done, self, timeout_ms);
+}
+
+void
+dsl_test_receiver_free (DslTestReceiver * self)
+{
+  if (!self->done) {
+    g_subprocess_force_exit (self->process);
+    dsl_test_receiver_wait (self, 10000);
+  }
+  g_object_unref (self->process);
+  g_ptr_array_unref (self->peers);
+  g_free (self->output);
+  g_free (self);
+}
+
+void
+dsl_test_receiver_assert_peer (DslTestReceiver * self, guint i, guint frames,
+    guint width, guint height)
+{
+  JsonObject *peer;
+
+  g_assert_cmpuint (self->peers->len, >, i);
+  peer = g_ptr_array_index (self->peers, i);
+  g_assert_cmpint (json_object_get_int_member (peer, "frames"), >=, frames);
+  g_assert_cmpint (json_object_get_int_member (peer, "width"), ==, width);
+  g_assert_cmpint (json_object_get_int_member (peer, "height"), ==, height);
+}
+
+static guint
+count_dir (const gchar * path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir))
+    n++;
+  return n;
+}
+
+guint
+dsl_test_thread_count (void)
+{
+  return count_dir ("/proc/self/task");
+}
+
+guint
+dsl_test_fd_count (void)
+{
+  return count_dir ("/proc/self/fd");
 }

@@ -5,6 +5,7 @@
 #define DSL_TEST_SUPPORT_H
 
 #include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
 #include "DslApi.h"
 #include "server/dsl-signaling-transceiver.h"
 
@@ -77,6 +78,31 @@ void dsl_test_transceiver_free (DslTestTransceiver * self);
 
 /* Path of the C test receiver (env DSL_TEST_RECEIVER). */
 const gchar *dsl_test_receiver_path (void);
+
+/* A run of the C test receiver in a child process. */
+typedef struct
+{
+  GSubprocess *process;
+  gboolean done;
+  gint exit_status;
+  gchar *output;
+  GPtrArray *peers;             /* JsonObject* per peer line */
+} DslTestReceiver;
+
+/* Starts dsl-test-receiver --url ws://127.0.0.1:port<path> --peers peers
+ * --frames frames, plus extra arguments (NULL-terminated). */
+DslTestReceiver *dsl_test_receiver_start (guint port, const gchar * path,
+    guint peers, guint frames, const gchar * first_extra, ...);
+/* Waits for it to exit while the main context runs; TRUE if it did. */
+gboolean dsl_test_receiver_wait (DslTestReceiver * self, guint timeout_ms);
+void dsl_test_receiver_free (DslTestReceiver * self);
+/* Asserts peer i decoded at least frames frames of width x height. */
+void dsl_test_receiver_assert_peer (DslTestReceiver * self, guint i,
+    guint frames, guint width, guint height);
+
+/* Threads and file descriptors of this process. */
+guint dsl_test_thread_count (void);
+guint dsl_test_fd_count (void);
 
 G_END_DECLS
 

@@ -17,8 +17,10 @@
   const BACKOFF_MIN_MS = 500;
   const BACKOFF_MAX_MS = 5000;
   const DISCONNECT_GRACE_MS = 4000;
+  const CONNECT_TIMEOUT_MS = 10000;
   const STATS_INTERVAL_MS = 1000;
   const FIRST_FRAME_POLL_MS = 50;
+  const STALL_MS = 3000;
 
   const $ = (id) => document.getElementById(id);
   const video = $('video');
@@ -27,7 +29,7 @@
   const V = window.dslViewer = {
     state: 'connecting', stateText: '', url: '', framesDecoded: 0, width: 0,
     height: 0, codec: '', fps: 0, bitrateKbps: 0, rttMs: null, packetsLost: 0,
-    connects: 0, plays: 0, closeCode: null, closeReason: '', error: '',
+    connects: 0, plays: 0, stalled: false, closeCode: null, closeReason: '', error: '',
     ttffMs: null, firstFrameAt: null, playingAt: null, lostAt: null,
   };
 
@@ -93,10 +95,10 @@
     const s = {
       ws: null, pc: null, chain: Promise.resolve(), pending: [], dead: false,
       opened: false, started: performance.now(), statsTimer: 0, graceTimer: 0,
-      prev: null, playing: false,
+      prev: null, playing: false, lastFrames: 0, lastFrameAt: 0,
     };
     session = s;
-    V.framesDecoded = 0; V.width = 0; V.height = 0; V.fps = 0;
+    V.framesDecoded = 0; V.width = 0; V.height = 0; V.fps = 0; V.stalled = false;
     V.ttffMs = null; V.error = '';
     setState('connecting', `connecting to ${url}…`);
     try {
@@ -105,8 +107,11 @@
       fail(s, `bad server address: ${err.message}`);
       return;
     }
+    s.graceTimer = setTimeout(() => fail(s, 'server not answering'), CONNECT_TIMEOUT_MS);
     s.ws.onopen = () => {
       if (s.dead) return;
+      clearTimeout(s.graceTimer);
+      s.graceTimer = 0;
       s.opened = true;
       V.connects += 1;
       V.closeCode = null; V.closeReason = '';
@@ -126,6 +131,7 @@
       let why;
       if (ev.code === 1013) why = 'server busy: no stream available';
       else if (!s.opened) why = 'server unreachable';
+      else if (ev.code === 1006) why = 'connection to the server lost (code 1006)';
       else why = `server closed with code ${ev.code}${ev.reason ? ` (${ev.reason})` : ''}`;
       fail(s, why);
     };
@@ -146,13 +152,13 @@
     retryTimer = setTimeout(connect, delay);
   }
 
-  function teardown(s) {
+  function teardown(s, reason = 'viewer reconnecting') {
     s.dead = true;
     clearTimeout(s.statsTimer);
     clearTimeout(s.graceTimer);
     if (s.ws) {
       s.ws.onopen = s.ws.onmessage = s.ws.onclose = s.ws.onerror = null;
-      if (s.ws.readyState <= WebSocket.OPEN) s.ws.close(1000, 'viewer reconnecting');
+      if (s.ws.readyState <= WebSocket.OPEN) s.ws.close(1000, reason);
     }
     if (s.pc) {
       s.pc.ontrack = s.pc.onicecandidate = s.pc.onconnectionstatechange = null;
@@ -324,9 +330,9 @@
     V.framesDecoded = st.frames;
     V.width = st.width; V.height = st.height;
     V.codec = st.codec; V.packetsLost = st.lost;
-    if (st.rttMs != null) V.rttMs = st.rttMs;
-    if (st.fps != null) V.fps = st.fps;
-    if (st.kbps != null) V.bitrateKbps = st.kbps;
+    if (st.rttMs != null) V.rttMs = Math.round(st.rttMs * 10) / 10;
+    if (st.fps != null) V.fps = Math.round(st.fps * 10) / 10;
+    if (st.kbps != null) V.bitrateKbps = Math.round(st.kbps);
     const first = st.frames > 0 && !s.playing;
     if (first) {
       s.playing = true;
@@ -337,6 +343,16 @@
       backoff = BACKOFF_MIN_MS;
       setState('playing', 'playing');
       showMessage('');
+    }
+    const now = performance.now();
+    if (st.frames !== s.lastFrames) {
+      s.lastFrames = st.frames;
+      s.lastFrameAt = now;
+    }
+    const stalled = s.playing && now - s.lastFrameAt > STALL_MS;
+    if (stalled !== V.stalled) {
+      V.stalled = stalled;
+      setState('playing', stalled ? 'playing — stream stalled, no new frames' : 'playing');
     }
     if (s.playing && (st.slow || first)) showStats({ ...st, fps: st.fps, rttMs: V.rttMs });
   }
@@ -349,7 +365,7 @@
     e.currentTarget.setAttribute('aria-expanded', String(!panel.hidden));
   });
   window.addEventListener('pagehide', () => {
-    if (session) teardown(session);
+    if (session) teardown(session, 'page closed');
     clearTimeout(retryTimer);
   });
   window.addEventListener('pageshow', (e) => { if (e.persisted) connect(); });

@@ -1,0 +1,828 @@
+/* test-webrtc-sink.c - the WebRTC Sink end to end: both use cases of the
+ * reference, every encoder, refresh cycles, malformed signaling, closes
+ * from every side. Media is checked by the C receiver (decoded frames at
+ * the source's size) in a child process. */
+#include "dsl-test-support.h"
+#include "pipeline/dsl-component.h"
+
+#include <string.h>
+
+#define W 320
+#define H 240
+#define FRAMES "60"
+
+/* ------------------------------------------------------------------ */
+/* fixtures */
+
+static guint
+start_server (void)
+{
+  boolean listening;
+  uint port;
+
+  g_assert_cmpuint (dsl_websocket_server_bind_address_set (L"127.0.0.1"), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_listening_start (0), ==,
+      DSL_RESULT_SUCCESS);
+  dsl_websocket_server_listening_state_get (&listening, &port);
+  return port;
+}
+
+static void
+stop_server (void)
+{
+  g_assert_cmpuint (dsl_websocket_server_listening_stop (), ==,
+      DSL_RESULT_SUCCESS);
+}
+
+/* A test pattern, a fake sink and optionally more components. */
+static void
+make_pipeline (const wchar_t * extra, gboolean play)
+{
+  const wchar_t *components[] = { L"source", L"fake", extra, NULL };
+
+  g_assert_cmpuint (dsl_source_test_pattern_new (L"source", W, H, 30, 1,
+          DSL_FALSE), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_fake_new (L"fake"), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_pipeline_new_component_add_many (L"pipeline",
+          components), ==, DSL_RESULT_SUCCESS);
+  if (play)
+    g_assert_cmpuint (dsl_pipeline_play (L"pipeline"), ==, DSL_RESULT_SUCCESS);
+}
+
+static void
+teardown (void)
+{
+  boolean listening;
+  uint port;
+
+  dsl_websocket_server_listening_state_get (&listening, &port);
+  if (listening)
+    stop_server ();
+  dsl_delete_all ();
+  dsl_test_spin (50);           /* let pending notifications go */
+  g_assert_cmpuint (dsl_pipeline_list_size (), ==, 0);
+  g_assert_cmpuint (dsl_component_list_size (), ==, 0);
+}
+
+/* Records the connection states a sink reports, in order. */
+typedef struct
+{
+  GString *states;              /* "I", "C", "F" per notification */
+  gboolean on_main_thread;
+} StateLog;
+
+static GThread *main_thread;
+
+static void
+state_log_listener (dsl_webrtc_connection_data * info, void *data)
+{
+  StateLog *log = data;
+
+  g_string_append_c (log->states, "CIF"[info->current_state]);
+  log->on_main_thread = g_thread_self () == main_thread;
+}
+
+typedef struct
+{
+  StateLog *log;
+  const gchar *expect;
+} StatesWait;
+
+static gboolean
+states_reached (gpointer data)
+{
+  StatesWait *w = data;
+  return g_str_equal (w->log->states->str, w->expect);
+}
+
+static guint
+count_char (StateLog * log, gchar c)
+{
+  guint n = 0;
+
+  for (const gchar * p = log->states->str; *p; p++)
+    n += *p == c;
+  return n;
+}
+
+typedef struct
+{
+  StateLog *log;
+  gchar c;
+  guint n;
+} CountWait;
+
+static gboolean
+count_reached (gpointer data)
+{
+  CountWait *w = data;
+  return count_char (w->log, w->c) >= w->n;
+}
+
+/* "IC" x n */
+static gchar *
+repeat (const gchar * unit, guint n)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; i < n; i++)
+    g_string_append (s, unit);
+  return g_string_free (s, FALSE);
+}
+
+static void
+assert_states (StateLog * log, const gchar * expect)
+{
+  StatesWait w = { log, expect };
+
+  dsl_test_wait_until (states_reached, &w, 15000);
+  g_assert_cmpstr (log->states->str, ==, expect);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+test_api (void)
+{
+  uint encoder, bitrate, interval, width, height;
+  const wchar_t *stun = L"x", *turn = L"x";
+  static const guint valid[] = { DSL_ENCODER_HW_H264, DSL_ENCODER_HW_H265,
+    DSL_ENCODER_SW_H264, DSL_ENCODER_SW_H265, DSL_ENCODER_SW_VP8,
+    DSL_ENCODER_SW_VP9
+  };
+
+  g_assert_cmpuint (dsl_sink_webrtc_new (NULL, NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 0), ==, DSL_RESULT_INVALID_INPUT_PARAM);
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"s", NULL, NULL,
+          DSL_ENCODER_SW_MPEG4, 0, 0), ==,
+      DSL_RESULT_SINK_ENCODER_VALUE_INVALID);
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"s", NULL, NULL, 5, 0, 0), ==,
+      DSL_RESULT_SINK_ENCODER_VALUE_INVALID);
+  for (gsize i = 0; i < G_N_ELEMENTS (valid); i++) {
+    g_assert_cmpuint (dsl_sink_webrtc_new (L"s", NULL, NULL, valid[i], 0, 0),
+        ==, DSL_RESULT_SUCCESS);
+    g_assert_cmpuint (dsl_component_delete (L"s"), ==, DSL_RESULT_SUCCESS);
+  }
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink",
+          L"stun://stun.example.org:3478", NULL, DSL_ENCODER_SW_H264, 4000000,
+          15), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
+          DSL_ENCODER_SW_H264, 0, 0), ==, DSL_RESULT_SINK_NAME_NOT_UNIQUE);
+  g_assert_cmpuint (dsl_component_list_size (), ==, 1);
+
+  /* servers: unset ones come back as NULL */
+  g_assert_cmpuint (dsl_sink_webrtc_servers_get (L"webrtc-sink", &stun,
+          &turn), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpint (wcscmp (stun, L"stun://stun.example.org:3478"), ==, 0);
+  g_assert_null (turn);
+  g_assert_cmpuint (dsl_sink_webrtc_servers_set (L"webrtc-sink", NULL,
+          L"turn://u:p@turn.example.org:3478"), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_servers_get (L"webrtc-sink", &stun,
+          &turn), ==, DSL_RESULT_SUCCESS);
+  g_assert_null (stun);
+  g_assert_cmpint (wcscmp (turn, L"turn://u:p@turn.example.org:3478"), ==, 0);
+  g_assert_cmpuint (dsl_sink_webrtc_servers_get (L"webrtc-sink", NULL,
+          &turn), ==, DSL_RESULT_INVALID_INPUT_PARAM);
+
+  /* encode settings */
+  g_assert_cmpuint (dsl_sink_encode_settings_get (L"webrtc-sink", &encoder,
+          &bitrate, &interval), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (encoder, ==, DSL_ENCODER_SW_H264);
+  g_assert_cmpuint (bitrate, ==, 4000000);
+  g_assert_cmpuint (interval, ==, 15);
+  g_assert_cmpuint (dsl_sink_encode_dimensions_get (L"webrtc-sink", &width,
+          &height), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (width, ==, 0);
+  g_assert_cmpuint (dsl_sink_encode_dimensions_set (L"webrtc-sink", 640, 0),
+      ==, DSL_RESULT_SINK_SET_FAILED);
+  g_assert_cmpuint (dsl_sink_encode_dimensions_set (L"webrtc-sink", 641, 480),
+      ==, DSL_RESULT_SINK_SET_FAILED);
+  g_assert_cmpuint (dsl_sink_encode_dimensions_set (L"webrtc-sink", 640, 480),
+      ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_encode_dimensions_get (L"webrtc-sink", &width,
+          &height), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (width, ==, 640);
+  g_assert_cmpuint (height, ==, 480);
+
+  /* listeners */
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink", NULL,
+          NULL), ==, DSL_RESULT_INVALID_INPUT_PARAM);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
+          state_log_listener, NULL), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
+          state_log_listener, NULL), ==,
+      DSL_RESULT_SINK_WEBRTC_CLIENT_LISTENER_ADD_FAILED);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_remove (L"webrtc-sink",
+          state_log_listener), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_remove (L"webrtc-sink",
+          state_log_listener), ==,
+      DSL_RESULT_SINK_WEBRTC_CLIENT_LISTENER_REMOVE_FAILED);
+
+  /* close with no connection; unknown names; other component types */
+  g_assert_cmpuint (dsl_sink_webrtc_connection_close (L"webrtc-sink"), ==,
+      DSL_RESULT_SINK_WEBRTC_CONNECTION_CLOSED_FAILED);
+  g_assert_cmpuint (dsl_sink_webrtc_connection_close (NULL), ==,
+      DSL_RESULT_INVALID_INPUT_PARAM);
+  g_assert_cmpuint (dsl_sink_webrtc_connection_close (L"nobody"), ==,
+      DSL_RESULT_COMPONENT_NAME_NOT_FOUND);
+  g_assert_cmpuint (dsl_sink_fake_new (L"fake"), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_connection_close (L"fake"), ==,
+      DSL_RESULT_COMPONENT_NOT_THE_CORRECT_TYPE);
+  g_assert_cmpuint (dsl_sink_encode_settings_get (L"fake", &encoder, &bitrate,
+          &interval), ==, DSL_RESULT_SINK_COMPONENT_IS_NOT_ENCODE_SINK);
+
+  /* ICE configuration */
+  g_assert_cmpuint (dsl_webrtc_ice_config_set (L"127.0.0.1, ::1", 40000,
+          40100), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_webrtc_ice_config_set (L"not-an-address", 0, 0), ==,
+      DSL_RESULT_INVALID_INPUT_PARAM);
+  g_assert_cmpuint (dsl_webrtc_ice_config_set (L"127.0.0.1", 50000, 40000),
+      ==, DSL_RESULT_INVALID_INPUT_PARAM);
+  g_assert_cmpuint (dsl_webrtc_ice_config_set (L"127.0.0.1", 0, 0), ==,
+      DSL_RESULT_SUCCESS);
+  teardown ();
+}
+
+/* ------------------------------------------------------------------ */
+/* A sink that is in no pipeline never takes a connection. */
+
+static void
+test_not_in_pipeline_not_available (void)
+{
+  guint port;
+
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"orphan", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 0), ==, DSL_RESULT_SUCCESS);
+  port = start_server ();
+  g_assert_cmpuint (dsl_test_raw_close_code (port, "/ws", NULL, 10000), ==,
+      1013);
+  teardown ();
+}
+
+/* An idle sink does not encode. */
+static guint64 encoded;
+
+static GstPadProbeReturn
+count_encoded (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  g_atomic_pointer_add (&encoded, 1);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+test_idle_sink_does_not_encode (void)
+{
+  DslComponent *sink;
+  GstElement *encoder;
+  GstPad *pad;
+
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"idle", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 0), ==, DSL_RESULT_SUCCESS);
+  make_pipeline (L"idle", TRUE);
+  sink = dsl_component_find ("idle");
+  encoder = gst_bin_get_by_name (GST_BIN (sink->bin), "idle-encoder");
+  g_assert_nonnull (encoder);
+  pad = gst_element_get_static_pad (encoder, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_encoded, NULL,
+      NULL);
+  dsl_test_spin (1000);         /* 30 frames go by the sink */
+  g_assert_cmpuint (encoded, ==, 0);
+  gst_object_unref (pad);
+  gst_object_unref (encoder);
+  teardown ();
+}
+
+/* ------------------------------------------------------------------ */
+/* Use case 1: the pipeline plays; a server client listener makes a sink
+ * for every new WebSocket. */
+
+static guint uc1_encoder = DSL_ENCODER_SW_VP8;
+static guint uc1_sinks;
+static StateLog uc1_log;
+
+static void
+uc1_server_listener (const wchar_t * path, void *data)
+{
+  wchar_t name[32];
+
+  swprintf (name, 32, L"uc1-%u", ++uc1_sinks);
+  g_assert_cmpuint (dsl_sink_webrtc_new (name, NULL, NULL, uc1_encoder, 0, 10),
+      ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (name,
+          state_log_listener, &uc1_log), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_pipeline_component_add (L"pipeline", name), ==,
+      DSL_RESULT_SUCCESS);
+}
+
+static void
+run_use_case_1 (guint encoder, guint peers)
+{
+  guint port;
+  DslTestReceiver *rx;
+  g_autofree gchar *expect = NULL;
+
+  uc1_encoder = encoder;
+  uc1_sinks = 0;
+  uc1_log.states = g_string_new (NULL);
+  make_pipeline (NULL, TRUE);
+  dsl_websocket_server_client_listener_add (uc1_server_listener, NULL);
+  port = start_server ();
+
+  rx = dsl_test_receiver_start (port, "/ws", peers, 60, NULL);
+  g_assert_true (dsl_test_receiver_wait (rx, 60000));
+  g_assert_cmpint (rx->exit_status, ==, 0);
+  for (guint i = 0; i < peers; i++)
+    dsl_test_receiver_assert_peer (rx, i, 60, W, H);
+  g_assert_cmpuint (uc1_sinks, ==, peers);
+  dsl_test_receiver_free (rx);
+
+  /* each sink: INITIATED, then CLOSED when its viewer left */
+  expect = repeat ("IC", 1);
+  if (peers == 1)
+    assert_states (&uc1_log, expect);
+  else {
+    CountWait w = { &uc1_log, 'C', peers };
+    g_assert_true (dsl_test_wait_until (count_reached, &w, 15000));
+    g_assert_cmpuint (count_char (&uc1_log, 'I'), ==, peers);
+    g_assert_cmpuint (uc1_log.states->len, ==, 2 * peers);
+  }
+  g_assert_true (uc1_log.on_main_thread);
+
+  dsl_websocket_server_client_listener_remove (uc1_server_listener);
+  teardown ();
+  g_string_free (uc1_log.states, TRUE);
+}
+
+static void
+test_use_case_1 (void)
+{
+  run_use_case_1 (DSL_ENCODER_SW_VP8, 1);
+}
+
+static void
+test_use_case_1_four_viewers (void)
+{
+  run_use_case_1 (DSL_ENCODER_SW_VP8, 4);
+}
+
+static void
+test_encoder (gconstpointer data)
+{
+  run_use_case_1 (GPOINTER_TO_UINT (data), 1);
+}
+
+/* ------------------------------------------------------------------ */
+/* Use case 2: the sink exists before listening; its listener plays the
+ * pipeline on INITIATED, and stops it and quits the main loop on CLOSED. */
+
+static StateLog uc2_log;
+static DslReturnType uc2_play, uc2_stop;
+
+static void
+uc2_listener (dsl_webrtc_connection_data * info, void *data)
+{
+  state_log_listener (info, &uc2_log);
+  if (info->current_state == DSL_SOCKET_CONNECTION_STATE_INITIATED)
+    uc2_play = dsl_pipeline_play (L"pipeline");
+  else if (info->current_state == DSL_SOCKET_CONNECTION_STATE_CLOSED) {
+    uc2_stop = dsl_pipeline_stop (L"pipeline");
+    dsl_main_loop_quit ();
+  }
+}
+
+static gboolean
+guard_quit (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  dsl_main_loop_quit ();
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_use_case_2 (void)
+{
+  DslTestReceiver *rx;
+  guint port, guard;
+  gboolean expired = FALSE;
+  uint state;
+
+  uc2_log.states = g_string_new (NULL);
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
+          DSL_ENCODER_SW_H264, 0, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
+          uc2_listener, NULL), ==, DSL_RESULT_SUCCESS);
+  make_pipeline (L"webrtc-sink", FALSE);
+  port = start_server ();
+  dsl_pipeline_state_get (L"pipeline", &state);
+  g_assert_cmpuint (state, ==, DSL_STATE_NULL);
+
+  rx = dsl_test_receiver_start (port, "/ws", 1, 60, NULL);
+  guard = g_timeout_add_seconds (60, guard_quit, &expired);
+  dsl_main_loop_run ();
+  g_assert_false (expired);
+  g_source_remove (guard);
+
+  g_assert_cmpstr (uc2_log.states->str, ==, "IC");
+  g_assert_cmpuint (uc2_play, ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (uc2_stop, ==, DSL_RESULT_SUCCESS);
+  dsl_pipeline_state_get (L"pipeline", &state);
+  g_assert_cmpuint (state, ==, DSL_STATE_NULL);
+  g_assert_true (dsl_test_receiver_wait (rx, 10000));
+  g_assert_cmpint (rx->exit_status, ==, 0);
+  dsl_test_receiver_assert_peer (rx, 0, 60, W, H);
+  dsl_test_receiver_free (rx);
+  teardown ();
+  g_string_free (uc2_log.states, TRUE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Refresh: one sink, many connect/close cycles, each with media. */
+
+#define CYCLES 100
+
+static void
+test_refresh_cycles (void)
+{
+  StateLog log = { g_string_new (NULL) };
+  guint port, threads = 0, fds = 0;
+
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
+          state_log_listener, &log), ==, DSL_RESULT_SUCCESS);
+  make_pipeline (L"webrtc-sink", TRUE);
+  port = start_server ();
+
+  for (guint i = 0; i < CYCLES; i++) {
+    DslTestReceiver *rx = dsl_test_receiver_start (port, "/ws", 1, 5, NULL);
+    StatesWait w = { &log, NULL };
+    g_autofree gchar *expect = NULL;
+
+    g_assert_true (dsl_test_receiver_wait (rx, 30000));
+    if (rx->exit_status != 0)
+      g_error ("cycle %u: %s", i, rx->output);
+    dsl_test_receiver_assert_peer (rx, 0, 5, W, H);
+    dsl_test_receiver_free (rx);
+    /* the sink is available again once CLOSED has been reported */
+    expect = repeat ("IC", i + 1);
+    w.expect = expect;
+    g_assert_true (dsl_test_wait_until (states_reached, &w, 10000));
+    if (i == 0) {
+      /* after the first cycle: everything created once is in place */
+      dsl_test_spin (200);
+      threads = dsl_test_thread_count ();
+      fds = dsl_test_fd_count ();
+    }
+  }
+  g_assert_cmpuint (count_char (&log, 'I'), ==, CYCLES);
+  g_assert_cmpuint (count_char (&log, 'C'), ==, CYCLES);
+  dsl_test_spin (500);
+  g_test_message ("threads %u -> %u, fds %u -> %u", threads,
+      dsl_test_thread_count (), fds, dsl_test_fd_count ());
+  g_assert_cmpuint (dsl_test_thread_count (), <=, threads);
+  g_assert_cmpuint (dsl_test_fd_count (), <=, fds);
+  teardown ();
+  g_string_free (log.states, TRUE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Malformed signaling gets an error reply; the session and the others
+ * go on; an oversized frame is closed with 1009. */
+
+static void
+assert_error_reply (DslTestClient * client, guint index, const gchar * send,
+    gboolean binary)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *object, *data;
+  guint before = client->messages->len;
+  gboolean found = FALSE;
+
+  if (binary)
+    soup_websocket_connection_send_binary (client->connection, send,
+        strlen (send));
+  else
+    soup_websocket_connection_send_text (client->connection, send);
+  /* candidates may arrive meanwhile: look for the next error */
+  for (guint n = before + 1; !found; n++) {
+    g_assert_true (dsl_test_client_wait_messages (client, n, 10000));
+    g_assert_true (json_parser_load_from_data (parser,
+            g_ptr_array_index (client->messages, n - 1), -1, NULL));
+    object = json_node_get_object (json_parser_get_root (parser));
+    if (g_str_equal (json_object_get_string_member (object, "type"), "error")) {
+      data = json_object_get_object_member (object, "data");
+      g_assert_cmpuint (strlen (json_object_get_string_member (data,
+                  "message")), >, 0);
+      found = TRUE;
+    }
+  }
+  g_assert_false (client->closed);
+}
+
+static void
+test_malformed_messages (void)
+{
+  static const gchar *bad[] = {
+    "not json",
+    "[1,2,3]",
+    "{\"data\":{}}",
+    "{\"type\":\"sdp\"}",
+    "{\"type\":\"sdp\",\"data\":\"text\"}",
+    "{\"type\":\"sdp\",\"data\":{\"sdp\":\"v=0\"}}",
+    "{\"type\":\"sdp\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}",
+    "{\"type\":\"sdp\",\"data\":{\"type\":\"answer\"}}",
+    "{\"type\":\"sdp\",\"data\":{\"type\":\"answer\",\"sdp\":\"garbage\"}}",
+    "{\"type\":\"sdp\",\"data\":{\"type\":\"answer\",\"sdp\":42}}",
+    "{\"type\":\"ice\",\"data\":{\"sdpMLineIndex\":0}}",
+    "{\"type\":\"ice\",\"data\":{\"candidate\":\"x\",\"sdpMLineIndex\":\"0\"}}",
+    "{\"type\":\"ice\",\"data\":{\"candidate\":\"x\",\"sdpMLineIndex\":-1}}",
+    "{\"type\":\"bye\",\"data\":{}}",
+  };
+  StateLog log = { g_string_new (NULL) };
+  DslTestClient *client;
+  DslTestReceiver *rx;
+  guint port;
+  g_autofree gchar *huge = NULL;
+
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"bad-peer", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"good-peer", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"bad-peer",
+          state_log_listener, &log), ==, DSL_RESULT_SUCCESS);
+  make_pipeline (L"bad-peer", TRUE);
+  g_assert_cmpuint (dsl_pipeline_component_add (L"pipeline", L"good-peer"),
+      ==, DSL_RESULT_SUCCESS);
+  port = start_server ();
+
+  client = dsl_test_client_new (port, "/ws");
+  g_assert_true (dsl_test_client_wait_done (client, 10000));
+  g_assert_nonnull (client->connection);
+  /* the offer comes first */
+  g_assert_true (dsl_test_client_wait_messages (client, 1, 10000));
+  g_assert_nonnull (strstr (g_ptr_array_index (client->messages, 0),
+          "\"type\":\"offer\""));
+
+  rx = dsl_test_receiver_start (port, "/ws", 1, 60, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    assert_error_reply (client, i, bad[i], FALSE);
+  assert_error_reply (client, 0, "{\"type\":\"ice\"}", TRUE);
+  g_assert_true (dsl_test_receiver_wait (rx, 60000));
+  g_assert_cmpint (rx->exit_status, ==, 0);
+  dsl_test_receiver_assert_peer (rx, 0, 60, W, H);
+  dsl_test_receiver_free (rx);
+  assert_states (&log, "I");
+
+  /* far above any SDP */
+  huge = g_strnfill (1024 * 1024, 'x');
+  soup_websocket_connection_send_text (client->connection, huge);
+  g_assert_true (dsl_test_client_wait_closed (client, 10000));
+  g_assert_cmpuint (client->close_code, ==, 1009);
+  assert_states (&log, "IC");
+  dsl_test_client_free (client);
+  teardown ();
+  g_string_free (log.states, TRUE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Closing from our side: connection_close, remove, stop listening,
+ * stopping the pipeline; a peer that never answers. */
+
+static DslTestClient *
+connect_and_wait_offer (guint port)
+{
+  DslTestClient *client = dsl_test_client_new (port, "/ws");
+
+  g_assert_true (dsl_test_client_wait_done (client, 10000));
+  g_assert_nonnull (client->connection);
+  g_assert_true (dsl_test_client_wait_messages (client, 1, 10000));
+  return client;
+}
+
+static void
+test_connection_close (void)
+{
+  StateLog log = { g_string_new (NULL) };
+  DslTestClient *client;
+  DslTestReceiver *rx;
+  guint port;
+
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  dsl_sink_webrtc_client_listener_add (L"webrtc-sink", state_log_listener,
+      &log);
+  make_pipeline (L"webrtc-sink", TRUE);
+  port = start_server ();
+
+  client = connect_and_wait_offer (port);
+  g_assert_cmpuint (dsl_sink_webrtc_connection_close (L"webrtc-sink"), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_connection_close (L"webrtc-sink"), ==,
+      DSL_RESULT_SINK_WEBRTC_CONNECTION_CLOSED_FAILED);
+  g_assert_true (dsl_test_client_wait_closed (client, 10000));
+  g_assert_cmpuint (client->close_code, ==, 1000);
+  assert_states (&log, "IC");
+  dsl_test_client_free (client);
+
+  /* available again, with media */
+  rx = dsl_test_receiver_start (port, "/ws", 1, 30, NULL);
+  g_assert_true (dsl_test_receiver_wait (rx, 30000));
+  g_assert_cmpint (rx->exit_status, ==, 0);
+  dsl_test_receiver_free (rx);
+  assert_states (&log, "ICIC");
+  teardown ();
+  g_string_free (log.states, TRUE);
+}
+
+static void
+test_remove_and_delete_while_connected (void)
+{
+  StateLog log = { g_string_new (NULL) };
+  DslTestClient *client;
+  guint port;
+
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  dsl_sink_webrtc_client_listener_add (L"webrtc-sink", state_log_listener,
+      &log);
+  make_pipeline (L"webrtc-sink", TRUE);
+  port = start_server ();
+  client = connect_and_wait_offer (port);
+
+  g_assert_cmpuint (dsl_component_delete (L"webrtc-sink"), ==,
+      DSL_RESULT_COMPONENT_IN_USE);
+  g_assert_cmpuint (dsl_pipeline_component_remove (L"pipeline",
+          L"webrtc-sink"), ==, DSL_RESULT_SUCCESS);
+  g_assert_true (dsl_test_client_wait_closed (client, 10000));
+  g_assert_cmpuint (client->close_code, ==, 1001);
+  g_assert_cmpuint (dsl_component_delete (L"webrtc-sink"), ==,
+      DSL_RESULT_SUCCESS);
+  assert_states (&log, "IC");
+  dsl_test_client_free (client);
+
+  /* no sink any more: the next viewer is told to come back later */
+  g_assert_cmpuint (dsl_test_raw_close_code (port, "/ws", NULL, 10000), ==,
+      1013);
+  teardown ();
+  g_string_free (log.states, TRUE);
+}
+
+/* A listener that removes and deletes its own sink on CLOSED. */
+static void
+self_deleting_listener (dsl_webrtc_connection_data * info, void *data)
+{
+  if (info->current_state != DSL_SOCKET_CONNECTION_STATE_CLOSED)
+    return;
+  g_assert_cmpuint (dsl_pipeline_component_remove (L"pipeline",
+          L"webrtc-sink"), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_component_delete (L"webrtc-sink"), ==,
+      DSL_RESULT_SUCCESS);
+  *(gboolean *) data = TRUE;
+}
+
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *) data;
+}
+
+static void
+test_listener_deletes_its_sink (void)
+{
+  gboolean deleted = FALSE;
+  DslTestReceiver *rx;
+  guint port;
+
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  dsl_sink_webrtc_client_listener_add (L"webrtc-sink", self_deleting_listener,
+      &deleted);
+  make_pipeline (L"webrtc-sink", TRUE);
+  port = start_server ();
+  rx = dsl_test_receiver_start (port, "/ws", 1, 30, NULL);
+  g_assert_true (dsl_test_receiver_wait (rx, 30000));
+  g_assert_cmpint (rx->exit_status, ==, 0);
+  dsl_test_receiver_free (rx);
+  g_assert_true (dsl_test_wait_until (flag_set, &deleted, 10000));
+  g_assert_cmpuint (dsl_component_list_size (), ==, 2);
+  teardown ();
+}
+
+static void
+test_stop_listening_closes_viewers (void)
+{
+  StateLog log[3];
+  DslTestClient *client[3];
+  guint port;
+  const wchar_t *names[] = { L"v0", L"v1", L"v2" };
+
+  make_pipeline (NULL, TRUE);
+  for (int i = 0; i < 3; i++) {
+    log[i].states = g_string_new (NULL);
+    g_assert_cmpuint (dsl_sink_webrtc_new (names[i], NULL, NULL,
+            DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+    dsl_sink_webrtc_client_listener_add (names[i], state_log_listener,
+        &log[i]);
+    dsl_pipeline_component_add (L"pipeline", names[i]);
+  }
+  port = start_server ();
+  for (int i = 0; i < 3; i++)
+    client[i] = connect_and_wait_offer (port);
+  stop_server ();
+  for (int i = 0; i < 3; i++) {
+    g_assert_true (dsl_test_client_wait_closed (client[i], 10000));
+    g_assert_cmpuint (client[i]->close_code, ==, 1001);
+    assert_states (&log[i], "IC");
+    dsl_test_client_free (client[i]);
+    g_string_free (log[i].states, TRUE);
+  }
+  teardown ();
+}
+
+static void
+test_pipeline_stop_closes_viewer (void)
+{
+  StateLog log = { g_string_new (NULL) };
+  DslTestClient *client;
+  guint port;
+
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  dsl_sink_webrtc_client_listener_add (L"webrtc-sink", state_log_listener,
+      &log);
+  make_pipeline (L"webrtc-sink", TRUE);
+  port = start_server ();
+  client = connect_and_wait_offer (port);
+  g_assert_cmpuint (dsl_pipeline_stop (L"pipeline"), ==, DSL_RESULT_SUCCESS);
+  g_assert_true (dsl_test_client_wait_closed (client, 10000));
+  g_assert_cmpuint (client->close_code, ==, 1001);
+  assert_states (&log, "IC");
+  dsl_test_client_free (client);
+  teardown ();
+  g_string_free (log.states, TRUE);
+}
+
+static void
+test_no_answer_fails (void)
+{
+  StateLog log = { g_string_new (NULL) };
+  DslTestClient *client;
+  guint port;
+
+  g_setenv ("DSL_WEBRTC_ANSWER_TIMEOUT_MS", "1000", TRUE);
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  dsl_sink_webrtc_client_listener_add (L"webrtc-sink", state_log_listener,
+      &log);
+  make_pipeline (L"webrtc-sink", TRUE);
+  port = start_server ();
+  client = connect_and_wait_offer (port);
+  /* never answer */
+  g_assert_true (dsl_test_client_wait_closed (client, 10000));
+  g_assert_cmpuint (client->close_code, ==, 1011);
+  assert_states (&log, "IFC");
+  dsl_test_client_free (client);
+  g_unsetenv ("DSL_WEBRTC_ANSWER_TIMEOUT_MS");
+  teardown ();
+  g_string_free (log.states, TRUE);
+}
+
+int
+main (int argc, char **argv)
+{
+  dsl_test_init (&argc, &argv);
+  main_thread = g_thread_self ();
+  g_test_add_func ("/webrtc-sink/api", test_api);
+  g_test_add_func ("/webrtc-sink/not-in-pipeline-not-available",
+      test_not_in_pipeline_not_available);
+  g_test_add_func ("/webrtc-sink/idle-sink-does-not-encode",
+      test_idle_sink_does_not_encode);
+  g_test_add_func ("/webrtc-sink/use-case-1", test_use_case_1);
+  g_test_add_func ("/webrtc-sink/use-case-1-four-viewers",
+      test_use_case_1_four_viewers);
+  g_test_add_func ("/webrtc-sink/use-case-2", test_use_case_2);
+  g_test_add_data_func ("/webrtc-sink/encoder/vp8",
+      GUINT_TO_POINTER (DSL_ENCODER_SW_VP8), test_encoder);
+  g_test_add_data_func ("/webrtc-sink/encoder/vp9",
+      GUINT_TO_POINTER (DSL_ENCODER_SW_VP9), test_encoder);
+  g_test_add_data_func ("/webrtc-sink/encoder/h264",
+      GUINT_TO_POINTER (DSL_ENCODER_SW_H264), test_encoder);
+  g_test_add_data_func ("/webrtc-sink/encoder/h265",
+      GUINT_TO_POINTER (DSL_ENCODER_SW_H265), test_encoder);
+  g_test_add_data_func ("/webrtc-sink/encoder/hw-h264-fallback",
+      GUINT_TO_POINTER (DSL_ENCODER_HW_H264), test_encoder);
+  g_test_add_func ("/webrtc-sink/malformed-messages", test_malformed_messages);
+  g_test_add_func ("/webrtc-sink/connection-close", test_connection_close);
+  g_test_add_func ("/webrtc-sink/remove-and-delete-while-connected",
+      test_remove_and_delete_while_connected);
+  g_test_add_func ("/webrtc-sink/listener-deletes-its-sink",
+      test_listener_deletes_its_sink);
+  g_test_add_func ("/webrtc-sink/stop-listening-closes-viewers",
+      test_stop_listening_closes_viewers);
+  g_test_add_func ("/webrtc-sink/pipeline-stop-closes-viewer",
+      test_pipeline_stop_closes_viewer);
+  g_test_add_func ("/webrtc-sink/no-answer-fails", test_no_answer_fails);
+  g_test_add_func ("/webrtc-sink/refresh-cycles", test_refresh_cycles);
+  return g_test_run ();
+}
