@@ -193,6 +193,23 @@ make_source (void)
           fps_n, fps_d, !opt.no_clock), "dsl_source_test_pattern_new");
 }
 
+static gboolean
+announce (gpointer unused)
+{
+  const gchar *host = opt.bind && !strchr (opt.bind, ':') ? opt.bind :
+      "localhost";
+  boolean listening;
+  uint port;
+
+  dsl_websocket_server_listening_state_get (&listening, &port);
+  printf ("dsl-webrtc-serve: open http://%s:%u/ in a browser "
+      "(Ctrl-C to stop)\n", host, port);
+  for (gchar ** p = opt.paths; p && *p; p++)
+    printf ("  or http://%s:%u/?path=%s\n", host, port, *p);
+  fflush (stdout);
+  return G_SOURCE_REMOVE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -200,8 +217,6 @@ main (int argc, char **argv)
       g_option_context_new ("- stream a video source to web browsers over WebRTC");
   g_autoptr (GError) error = NULL;
   const wchar_t *components[] = { SOURCE, L"keep-alive", NULL };
-  boolean listening;
-  uint port;
   int sources;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -264,15 +279,8 @@ main (int argc, char **argv)
     return 1;
   }
 
-  dsl_websocket_server_listening_state_get (&listening, &port);
-  printf ("dsl-webrtc-serve: open http://%s:%u/ in a browser "
-      "(Ctrl-C to stop)\n", opt.bind && !strchr (opt.bind, ':') ? opt.bind :
-      "localhost", port);
-  for (gchar ** p = opt.paths; p && *p; p++)
-    printf ("  or http://%s:%u/?path=%s\n", opt.bind && !strchr (opt.bind,
-            ':') ? opt.bind : "localhost", port, *p);
-  fflush (stdout);
-
+  /* announced from inside the loop, once Ctrl-C is handled */
+  g_idle_add (announce, NULL);
   dsl_main_loop_run ();
 
   printf ("dsl-webrtc-serve: stopping\n");

@@ -254,6 +254,7 @@ dsl_context_main_loop_run (void)
 {
   GMainLoop *loop;
   guint sigint, sigterm;
+  struct sigaction old_sigint, old_sigterm;
 
   dsl_context_init ();
   g_mutex_lock (&loop_lock);
@@ -265,12 +266,17 @@ dsl_context_main_loop_run (void)
   loop = main_loop = g_main_loop_new (NULL, FALSE);
   g_mutex_unlock (&loop_lock);
 
-  /* as in DSL, Ctrl-C (and SIGTERM) quit the loop */
+  /* as in DSL, Ctrl-C (and SIGTERM) quit the loop; the application's
+   * own handlers come back afterwards (GLib would leave the defaults) */
+  sigaction (SIGINT, NULL, &old_sigint);
+  sigaction (SIGTERM, NULL, &old_sigterm);
   sigint = g_unix_signal_add (SIGINT, quit_on_signal, NULL);
   sigterm = g_unix_signal_add (SIGTERM, quit_on_signal, NULL);
   g_main_loop_run (loop);
   g_source_remove (sigint);
   g_source_remove (sigterm);
+  sigaction (SIGINT, &old_sigint, NULL);
+  sigaction (SIGTERM, &old_sigterm, NULL);
 
   g_mutex_lock (&loop_lock);
   main_loop = NULL;

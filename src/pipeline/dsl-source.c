@@ -7,7 +7,7 @@
 
 /* The font of the test pattern's clock; textoverlay scales it with the
  * frame size (auto-resize), relative to 640x480. */
-#define TEST_PATTERN_CLOCK_FONT "Sans Bold 24"
+#define TEST_PATTERN_CLOCK_FONT "Sans Bold 32"
 
 /* Duration assumed for a decoded frame that carries none, when the
  * previous frame gives no hint either. */

@@ -1,8 +1,16 @@
 /* dsl-http-content.c */
 #include "server/dsl-http-content.h"
 #include "core/dsl-log.h"
+#include "dsl-www.h"
+
+#include <gio/gio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define GST_CAT_DEFAULT dsl_server_debug
+
+#define BUILTIN_PREFIX "/dsl-webrtc/www"
+#define MAX_FILE_SIZE (64 * 1024 * 1024)
 
 typedef enum
 {
@@ -14,12 +22,18 @@ typedef enum
 struct _DslHttpContent
 {
   ContentKind kind;
-  gchar *folder;
+  gchar *folder;               /* resolved, without a trailing '/' */
 };
 
 DslHttpContent *
 dsl_http_content_new (void)
 {
+  static gsize registered = 0;
+
+  if (g_once_init_enter (&registered)) {
+    dsl_www_register_resource ();
+    g_once_init_leave (&registered, 1);
+  }
   return g_new0 (DslHttpContent, 1);
 }
 
@@ -33,9 +47,14 @@ dsl_http_content_free (DslHttpContent * self)
 gboolean
 dsl_http_content_set_root (DslHttpContent * self, const gchar * folder)
 {
-  if (folder && *folder && !g_file_test (folder, G_FILE_TEST_IS_DIR)) {
-    GST_ERROR ("HTTP root '%s' is not a folder", folder);
-    return FALSE;
+  g_autofree gchar *resolved = NULL;
+
+  if (folder && *folder) {
+    resolved = realpath (folder, NULL);
+    if (!resolved || !g_file_test (resolved, G_FILE_TEST_IS_DIR)) {
+      GST_ERROR ("HTTP root '%s' is not a folder", folder);
+      return FALSE;
+    }
   }
   g_clear_pointer (&self->folder, g_free);
   if (!folder) {
@@ -44,15 +63,120 @@ dsl_http_content_set_root (DslHttpContent * self, const gchar * folder)
     self->kind = CONTENT_NONE;
   } else {
     self->kind = CONTENT_FOLDER;
-    self->folder = g_canonicalize_filename (folder, NULL);
+    self->folder = g_steal_pointer (&resolved);
   }
   return TRUE;
+}
+
+static void
+respond (SoupServerMessage * msg, GBytes * body, const gchar * name)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  gsize size;
+  gconstpointer data = g_bytes_get_data (body, &size);
+  g_autofree gchar *guess = g_content_type_guess (name, data, size, NULL);
+  g_autofree gchar *guessed = g_content_type_get_mime_type (guess);
+  g_autofree gchar *mime = NULL;
+  const gchar *type = guessed ? guessed : "application/octet-stream";
+
+  /* without shared-mime-info, guessing knows these by content only */
+  if (g_str_has_suffix (name, ".js"))
+    type = "text/javascript";
+  else if (g_str_has_suffix (name, ".css"))
+    type = "text/css";
+  else if (g_str_has_suffix (name, ".html"))
+    type = "text/html";
+  mime = g_str_has_prefix (type, "text/") ?
+      g_strconcat (type, "; charset=utf-8", NULL) : g_strdup (type);
+  soup_message_headers_replace (headers, "Cache-Control", "no-cache");
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+  soup_server_message_set_response (msg, mime, SOUP_MEMORY_COPY, data, size);
+}
+
+static void
+not_found (SoupServerMessage * msg, const gchar * path)
+{
+  GST_DEBUG ("GET %s: 404", path);
+  soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+}
+
+static void
+serve_builtin (SoupServerMessage * msg, const gchar * path)
+{
+  g_autofree gchar *resource = g_strconcat (BUILTIN_PREFIX,
+      g_str_equal (path, "/") ? "/index.html" : path, NULL);
+  g_autoptr (GBytes) body = NULL;
+
+  /* only the page's own files: no listing, no subfolders */
+  if (strchr (path + 1, '/')
+      || !(body = g_resource_lookup_data (dsl_www_get_resource (), resource,
+              0, NULL))) {
+    not_found (msg, path);
+    return;
+  }
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+      "Content-Security-Policy", "default-src 'self'; connect-src 'self' "
+      "ws: wss:; img-src 'self' data:; media-src 'self' blob:");
+  respond (msg, body, resource);
+}
+
+static void
+serve_folder (DslHttpContent * self, SoupServerMessage * msg,
+    const gchar * path)
+{
+  g_autofree gchar *joined = g_build_filename (self->folder, path, NULL);
+  g_autofree gchar *resolved = NULL;
+  g_autofree gchar *index = NULL;
+  gchar *contents = NULL;
+  gsize length;
+  GBytes *body;
+
+  resolved = realpath (joined, NULL);
+  if (resolved && g_file_test (resolved, G_FILE_TEST_IS_DIR)) {
+    index = g_build_filename (resolved, "index.html", NULL);
+    g_free (resolved);
+    resolved = realpath (index, NULL);
+  }
+  /* nothing outside the folder, whatever the links and dots say */
+  if (!resolved || !g_str_has_prefix (resolved, self->folder)
+      || resolved[strlen (self->folder)] != '/'
+      || !g_file_test (resolved, G_FILE_TEST_IS_REGULAR)) {
+    not_found (msg, path);
+    return;
+  }
+  if (!g_file_get_contents (resolved, &contents, &length, NULL)
+      || length > MAX_FILE_SIZE) {
+    g_free (contents);
+    soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
+    return;
+  }
+  body = g_bytes_new_take (contents, length);
+  respond (msg, body, resolved);
+  g_bytes_unref (body);
 }
 
 void
 dsl_http_content_serve (DslHttpContent * self, SoupServerMessage * msg,
     const gchar * path)
 {
-  GST_DEBUG ("%s %s: 404", soup_server_message_get_method (msg), path);
-  soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+  const gchar *method = soup_server_message_get_method (msg);
+
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
+    soup_message_headers_replace (soup_server_message_get_response_headers
+        (msg), "Allow", "GET, HEAD");
+    soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
+    return;
+  }
+  switch (self->kind) {
+    case CONTENT_NONE:
+      not_found (msg, path);
+      break;
+    case CONTENT_BUILTIN:
+      serve_builtin (msg, path);
+      break;
+    case CONTENT_FOLDER:
+      serve_folder (self, msg, path);
+      break;
+  }
 }

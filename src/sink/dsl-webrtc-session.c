@@ -22,6 +22,12 @@ struct _DslWebrtcSession
   gchar *name;
   GstElement *webrtcbin;       /* kept until finalize: webrtcbin threads use it */
 
+  /* Candidates found before the offer is on its way wait here, so the
+   * offer always goes first (webrtcbin threads). */
+  GMutex lock;
+  gboolean offer_posted;
+  GPtrArray *early_candidates;
+
   /* main context only */
   SoupWebsocketConnection *connection;
   GstBin *bin;
@@ -131,13 +137,19 @@ apply_ice_config (GstElement * webrtcbin)
   }
 }
 
-static gpointer
-prewarm_thread (gpointer data)
+void
+dsl_webrtc_session_prewarm (void)
 {
-  GstElement *dtls = gst_element_factory_make ("dtlsdec", NULL);
-  GstElement *webrtcbin = gst_element_factory_make ("webrtcbin", NULL);
+  static gsize once = 0;
+  GstElement *dtls, *webrtcbin;
   gchar *pem = NULL;
 
+  if (!g_once_init_enter (&once))
+    return;
+  /* Synchronous on purpose: a thread still inside OpenSSL when the
+   * process exits crashes in OpenSSL's exit handlers. */
+  dtls = gst_element_factory_make ("dtlsdec", NULL);
+  webrtcbin = gst_element_factory_make ("webrtcbin", NULL);
   if (dtls) {
     g_object_get (dtls, "pem", &pem, NULL);
     g_free (pem);
@@ -146,18 +158,7 @@ prewarm_thread (gpointer data)
   if (webrtcbin)
     gst_object_unref (gst_object_ref_sink (webrtcbin));
   GST_INFO ("DTLS certificate generated and WebRTC plugins loaded");
-  return NULL;
-}
-
-void
-dsl_webrtc_session_prewarm (void)
-{
-  static gsize once = 0;
-
-  if (g_once_init_enter (&once)) {
-    g_thread_unref (g_thread_new ("dsl-prewarm", prewarm_thread, NULL));
-    g_once_init_leave (&once, 1);
-  }
+  g_once_init_leave (&once, 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -182,6 +183,8 @@ dsl_webrtc_session_unref (DslWebrtcSession * self)
   if (!g_atomic_int_dec_and_test (&self->ref_count))
     return;
   g_warn_if_fail (self->closed);
+  g_mutex_clear (&self->lock);
+  g_ptr_array_unref (self->early_candidates);
   /* The last reference may go on a webrtcbin thread (a promise's destroy
    * notify): never finalize webrtcbin on its own thread. */
   dsl_context_post (unref_on_main, self->webrtcbin, NULL);
@@ -230,6 +233,12 @@ typedef struct
   gboolean is_offer;
   gboolean is_failure;
 } Handover;
+
+typedef struct
+{
+  DslWebrtcSession *session;
+  gchar *text;
+} OfferInFlight;
 
 static void
 handover_free (gpointer data)
@@ -291,6 +300,35 @@ hand_over (DslWebrtcSession * self, gchar * text, gboolean is_offer,
   dsl_context_post (handover_dispatch, h, handover_free);
 }
 
+/* webrtcbin thread: the local description is in place, so an answer
+ * can be applied; now the offer goes out, then any early candidates. */
+static void
+local_description_set_cb (GstPromise * promise, gpointer data)
+{
+  OfferInFlight *flight = data;
+  DslWebrtcSession *self = flight->session;
+
+  gst_promise_unref (promise);
+  g_mutex_lock (&self->lock);
+  hand_over (self, g_steal_pointer (&flight->text), TRUE, FALSE);
+  for (guint i = 0; i < self->early_candidates->len; i++)
+    hand_over (self, g_strdup (g_ptr_array_index (self->early_candidates, i)),
+        FALSE, FALSE);
+  g_ptr_array_set_size (self->early_candidates, 0);
+  self->offer_posted = TRUE;
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+offer_in_flight_free (gpointer data)
+{
+  OfferInFlight *flight = data;
+
+  dsl_webrtc_session_unref (flight->session);
+  g_free (flight->text);
+  g_free (flight);
+}
+
 /* webrtcbin thread */
 static void
 offer_created_cb (GstPromise * promise, gpointer data)
@@ -298,6 +336,7 @@ offer_created_cb (GstPromise * promise, gpointer data)
   DslWebrtcSession *self = data;
   const GstStructure *reply = gst_promise_get_reply (promise);
   GstWebRTCSessionDescription *offer = NULL;
+  OfferInFlight *flight;
 
   if (reply)
     gst_structure_get (reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
@@ -308,11 +347,12 @@ offer_created_cb (GstPromise * promise, gpointer data)
         TRUE);
     return;
   }
-  /* The offer is queued to the main context before set-local-description
-   * starts ICE gathering, so it goes out before any candidate. */
-  hand_over (self, dsl_signaling_message_offer (offer->sdp), TRUE, FALSE);
+  flight = g_new0 (OfferInFlight, 1);
+  flight->session = dsl_webrtc_session_ref (self);
+  flight->text = dsl_signaling_message_offer (offer->sdp);
   g_signal_emit_by_name (self->webrtcbin, "set-local-description", offer,
-      NULL);
+      gst_promise_new_with_change_func (local_description_set_cb, flight,
+          offer_in_flight_free));
   gst_webrtc_session_description_free (offer);
 }
 
@@ -333,7 +373,15 @@ static void
 ice_candidate_cb (GstElement * webrtcbin, guint mline, gchar * candidate,
     gpointer data)
 {
-  hand_over (data, dsl_signaling_message_ice (mline, candidate), FALSE, FALSE);
+  DslWebrtcSession *self = data;
+  gchar *text = dsl_signaling_message_ice (mline, candidate);
+
+  g_mutex_lock (&self->lock);
+  if (self->offer_posted)
+    hand_over (self, text, FALSE, FALSE);
+  else
+    g_ptr_array_add (self->early_candidates, text);
+  g_mutex_unlock (&self->lock);
 }
 
 /* webrtcbin thread */
@@ -462,6 +510,8 @@ dsl_webrtc_session_new (const gchar * name,
 
   self->ref_count = 1;
   self->name = g_strdup (name);
+  g_mutex_init (&self->lock);
+  self->early_candidates = g_ptr_array_new_with_free_func (g_free);
   self->bin = gst_object_ref (bin);
   self->tee = gst_object_ref (tee);
   self->failed = failed;

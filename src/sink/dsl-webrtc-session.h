@@ -56,8 +56,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DslWebrtcSession, dsl_webrtc_session_unref)
 gboolean dsl_webrtc_session_set_ice_config (const gchar * addresses,
     guint min_port, guint max_port);
 
-/* Generates the process's DTLS certificate and loads the plugins now, in
- * a background thread, so the first viewer does not wait for it. */
+/* Generates the process's DTLS certificate and loads the plugins now
+ * (about 0.2 s, once), so the first viewer does not wait for it. */
 void dsl_webrtc_session_prewarm (void);
 
 G_END_DECLS

@@ -10,7 +10,12 @@
  *
  * Query string: ?path=/ws/cam1 (default /ws), ?server=host:port (default:
  * where the page came from), ?stun=host:port[,host:port] (default: none).
- * window.dslViewer exposes the live state for tests.
+ * window.dslViewer exposes the live state for tests: state (connecting |
+ * negotiating | playing | reconnecting), stateText, framesDecoded, width,
+ * height, codec, fps, bitrateKbps, rttMs, packetsLost (all of the current
+ * connection), connects (WebSocket opens), plays, stalled, closeCode,
+ * closeReason, error (last server error message), ttffMs (WebSocket creation
+ * to first decoded frame), playingAt and lostAt (performance.now() stamps).
  */
 'use strict';
 (() => {
@@ -18,6 +23,7 @@
   const BACKOFF_MAX_MS = 5000;
   const DISCONNECT_GRACE_MS = 4000;
   const CONNECT_TIMEOUT_MS = 10000;
+  const MEDIA_TIMEOUT_MS = 15000; /* answer sent -> first decoded frame */
   const STATS_INTERVAL_MS = 1000;
   const FIRST_FRAME_POLL_MS = 50;
   const STALL_MS = 3000;
@@ -34,9 +40,9 @@
   };
 
   /* ---- where to connect ---- */
+  const path = '/' + (query.get('path') || '/ws').replace(/^\/+/, '');
+
   function signalingUrl() {
-    let path = query.get('path') || '/ws';
-    if (!path.startsWith('/')) path = '/' + path;
     const secure = location.protocol === 'https:';
     const server = query.get('server');
     if (server) {
@@ -95,7 +101,7 @@
     const s = {
       ws: null, pc: null, chain: Promise.resolve(), pending: [], dead: false,
       opened: false, started: performance.now(), statsTimer: 0, graceTimer: 0,
-      prev: null, playing: false, lastFrames: 0, lastFrameAt: 0,
+      mediaTimer: 0, prev: null, playing: false, lastFrames: 0, lastFrameAt: 0,
     };
     session = s;
     V.framesDecoded = 0; V.width = 0; V.height = 0; V.fps = 0; V.stalled = false;
@@ -156,6 +162,7 @@
     s.dead = true;
     clearTimeout(s.statsTimer);
     clearTimeout(s.graceTimer);
+    clearTimeout(s.mediaTimer);
     if (s.ws) {
       s.ws.onopen = s.ws.onmessage = s.ws.onclose = s.ws.onerror = null;
       if (s.ws.readyState <= WebSocket.OPEN) s.ws.close(1000, reason);
@@ -209,6 +216,9 @@
     if (s.dead) return;
     const local = s.pc.localDescription;
     send(s, 'sdp', { type: local.type, sdp: local.sdp });
+    if (!s.playing && !s.mediaTimer) {
+      s.mediaTimer = setTimeout(() => fail(s, 'no video arrived'), MEDIA_TIMEOUT_MS);
+    }
     const queued = s.pending.splice(0);
     for (const c of queued) await addCandidate(s, c);
   }
@@ -336,6 +346,7 @@
     const first = st.frames > 0 && !s.playing;
     if (first) {
       s.playing = true;
+      clearTimeout(s.mediaTimer);
       V.plays += 1;
       V.playingAt = Math.round(performance.now());
       V.ttffMs = Math.round(V.playingAt - s.started);
@@ -358,7 +369,7 @@
   }
 
   /* ---- page wiring ---- */
-  $('stream').textContent = query.get('path') || '/ws';
+  $('stream').textContent = path;
   $('toggle-stats').addEventListener('click', (e) => {
     const panel = $('stats');
     panel.hidden = !panel.hidden;

@@ -1,0 +1,288 @@
+#!/usr/bin/env node
+// view.mjs - open a dsl-webrtc viewer page in Debian's headless Chromium and
+// check that it plays.
+//
+//   node view.mjs --url http://127.0.0.1:PORT/?path=/ws --frames 30 --timeout 20
+//                 [--screenshot out.png] [--expect-width 640 --expect-height 480]
+//                 [--reconnect-check]
+//   node view.mjs --file dsl-protocol-page.html?server=127.0.0.1:PORT&path=/ws ...
+//
+// The page must expose window.dslViewer (src/server/www/viewer.js and
+// dsl-protocol-page.html do). Prints JSON lines on stdout; the last one is the
+// result, {"ok":true,...} (exit 0) or {"ok":false,"reason":...} (exit 1), or
+// {"ok":false,"skip":true,...} (exit 77) when playwright-core (npm ci in
+// tests/browser) or the Chromium executable is missing.
+// With --reconnect-check it first prints {"event":"playing"}, then
+// {"event":"disconnected"} and {"event":"replayed","ms":N} as they happen.
+// Options: --chromium PATH (default $CHROMIUM or /usr/bin/chromium),
+// --viewport WxH (default 1280x720), --browser-arg ARG (repeatable),
+// --verbose (page console on stderr).
+
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const EXIT_SKIP = 77; // what is needed to run is missing (meson/automake "skip")
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--autoplay-policy=no-user-gesture-required',
+  '--disable-background-timer-throttling',
+  '--disable-renderer-backgrounding',
+  '--disable-backgrounding-occluded-windows',
+];
+
+const USAGE = 'usage: node view.mjs (--url URL | --file PAGE[?QUERY]) [--frames N] ' +
+  '[--timeout SECONDS] [--screenshot FILE] [--expect-width W] [--expect-height H] ' +
+  '[--reconnect-check] [--chromium PATH] [--viewport WxH] [--browser-arg ARG] [--verbose]';
+
+function emit(obj) {
+  // stdout to a pipe or file is synchronous on Linux: each line is out at once.
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
+function parseArgs(argv) {
+  const o = {
+    url: null, file: null, frames: 30, timeout: 20, screenshot: null,
+    expectWidth: null, expectHeight: null, reconnectCheck: false,
+    chromium: process.env.CHROMIUM || '/usr/bin/chromium', viewport: '1280x720',
+    browserArgs: [], verbose: false,
+  };
+  const valued = {
+    '--url': (v) => { o.url = v; },
+    '--file': (v) => { o.file = v; },
+    '--frames': (v) => { o.frames = positive(v, '--frames'); },
+    '--timeout': (v) => { o.timeout = positive(v, '--timeout'); },
+    '--screenshot': (v) => { o.screenshot = v; },
+    '--expect-width': (v) => { o.expectWidth = positive(v, '--expect-width'); },
+    '--expect-height': (v) => { o.expectHeight = positive(v, '--expect-height'); },
+    '--chromium': (v) => { o.chromium = v; },
+    '--viewport': (v) => { o.viewport = v; },
+    '--browser-arg': (v) => { o.browserArgs.push(v); },
+  };
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i];
+    let v;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) { v = a.slice(eq + 1); a = a.slice(0, eq); }
+    if (a === '--reconnect-check') o.reconnectCheck = true;
+    else if (a === '--verbose') o.verbose = true;
+    else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
+    else if (valued[a]) {
+      if (v === undefined) {
+        if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+        v = argv[++i];
+      }
+      valued[a](v);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  if (!o.url === !o.file) throw new Error('give exactly one of --url and --file');
+  if (!/^\d+x\d+$/.test(o.viewport)) throw new Error('--viewport must be WxH');
+  return o;
+}
+
+function positive(v, name) {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
+  return n;
+}
+
+function fileUrl(spec) {
+  const q = spec.indexOf('?');
+  const path = q < 0 ? spec : spec.slice(0, q);
+  return pathToFileURL(resolve(path)).href + (q < 0 ? '' : spec.slice(q));
+}
+
+// Everything the page shows and exposes, read in one go.
+function snapshot(page) {
+  return page.evaluate(() => {
+    const text = (id) => {
+      const el = document.getElementById(id);
+      return el ? el.textContent.trim() : null;
+    };
+    const stats = {};
+    for (const id of ['resolution', 'fps', 'bitrate', 'rtt', 'lost', 'codec']) {
+      const t = text(id);
+      if (t !== null) stats[id] = t;
+    }
+    return { viewer: { ...(window.dslViewer || {}) }, stateText: text('state'), stats };
+  });
+}
+
+async function main() {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    emit({ ok: false, reason: `bad arguments: ${err.message}`, usage: USAGE });
+    return 1;
+  }
+  let chromium;
+  try {
+    ({ chromium } = await import('playwright-core'));
+  } catch (err) {
+    emit({ ok: false, skip: true, reason: 'playwright-core is not installed: run npm ci in tests/browser' });
+    return EXIT_SKIP;
+  }
+  if (!existsSync(opts.chromium)) {
+    emit({ ok: false, skip: true, reason: `no Chromium at ${opts.chromium}` });
+    return EXIT_SKIP;
+  }
+  const url = opts.url || fileUrl(opts.file);
+  const timeoutMs = opts.timeout * 1000;
+  const [vw, vh] = opts.viewport.split('x').map(Number);
+  const consoleLines = [];
+  let browser = null;
+  let page = null;
+
+  const fail = async (reason, extra = {}) => {
+    let snap = null;
+    if (page) snap = await snapshot(page).catch(() => null);
+    emit({
+      ok: false, reason, url,
+      state: snap ? snap.stateText : null,
+      frames: snap ? snap.viewer.framesDecoded ?? 0 : 0,
+      viewer: snap ? snap.viewer : null,
+      console: consoleLines.slice(-10),
+      ...extra,
+    });
+    return 1;
+  };
+
+  // A last resort should the browser itself hang.
+  const watchdogMs = timeoutMs * (opts.reconnectCheck ? 3 : 1) + 30000;
+  const watchdog = setTimeout(() => {
+    emit({ ok: false, reason: 'watchdog: the browser did not answer', url });
+    process.exit(1);
+  }, watchdogMs);
+
+  try {
+    try {
+      browser = await chromium.launch({
+        executablePath: opts.chromium,
+        headless: true,
+        args: [...CHROMIUM_ARGS, ...opts.browserArgs],
+        timeout: timeoutMs,
+      });
+    } catch (err) {
+      return await fail(`cannot launch ${opts.chromium}: ${err.message.split('\n')[0]}`);
+    }
+    const context = await browser.newContext({ viewport: { width: vw, height: vh } });
+    page = await context.newPage();
+    page.on('console', (m) => {
+      const line = `${m.type()}: ${m.text()}`;
+      consoleLines.push(line);
+      if (consoleLines.length > 200) consoleLines.shift();
+      if (opts.verbose) process.stderr.write(`[page] ${line}\n`);
+    });
+    page.on('pageerror', (err) => consoleLines.push(`pageerror: ${err.message}`));
+
+    const t0 = Date.now();
+    const left = () => Math.max(1, timeoutMs - (Date.now() - t0));
+    try {
+      const resp = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: left() });
+      if (resp && !resp.ok()) return await fail(`HTTP ${resp.status()} for ${url}`);
+      await page.waitForFunction(() => typeof window.dslViewer === 'object',
+        null, { timeout: left() });
+    } catch (err) {
+      return await fail(`page did not load: ${err.message.split('\n')[0]}`);
+    }
+
+    // First decoded frame, then the requested count.
+    try {
+      await page.waitForFunction(() => window.dslViewer.framesDecoded > 0,
+        null, { timeout: left(), polling: 20 });
+    } catch (err) {
+      return await fail('timeout waiting for the first decoded frame');
+    }
+    const loadToFrameMs = Date.now() - t0;
+    try {
+      await page.waitForFunction((n) => window.dslViewer.framesDecoded >= n,
+        opts.frames, { timeout: left(), polling: 50 });
+    } catch (err) {
+      return await fail(`timeout waiting for ${opts.frames} decoded frames`);
+    }
+    // The viewer refreshes its panel each second: wait (briefly, not fatally)
+    // until it shows real numbers.
+    await page.waitForFunction(() => {
+      const ready = (id) => {
+        const el = document.getElementById(id);
+        return !el || /\d/.test(el.textContent);
+      };
+      return ready('resolution') && ready('fps') && ready('bitrate');
+    }, null, { timeout: Math.min(left(), 3000), polling: 100 }).catch(() => {});
+
+    const snap = await snapshot(page);
+    const v = snap.viewer;
+    const result = {
+      ok: true,
+      frames: v.framesDecoded,
+      width: v.width,
+      height: v.height,
+      codec: v.codec,
+      ttff_ms: v.ttffMs ?? loadToFrameMs,
+      load_to_frame_ms: loadToFrameMs,
+      state: snap.stateText,
+      stats_shown: snap.stats,
+    };
+    if ((opts.expectWidth && v.width !== opts.expectWidth) ||
+        (opts.expectHeight && v.height !== opts.expectHeight)) {
+      return await fail(`resolution ${v.width}x${v.height}, expected ` +
+        `${opts.expectWidth ?? '*'}x${opts.expectHeight ?? '*'}`, { width: v.width, height: v.height });
+    }
+    if (opts.screenshot) await page.screenshot({ path: opts.screenshot });
+
+    if (opts.reconnectCheck) {
+      emit({ event: 'playing', frames: v.framesDecoded, connects: v.connects, ttff_ms: result.ttff_ms });
+      const connects0 = v.connects;
+      const tLoss = Date.now();
+      try {
+        await page.waitForFunction(() => window.dslViewer.state !== 'playing',
+          null, { timeout: timeoutMs, polling: 20 });
+      } catch (err) {
+        return await fail('reconnect check: the stream was never interrupted');
+      }
+      const lost = await snapshot(page);
+      emit({
+        event: 'disconnected', state: lost.stateText,
+        close_code: lost.viewer.closeCode ?? null, after_ms: Date.now() - tLoss,
+      });
+      const tDrop = Date.now();
+      try {
+        await page.waitForFunction(([c0, n]) => {
+          const d = window.dslViewer;
+          return d.connects > c0 && d.state === 'playing' && d.framesDecoded >= n;
+        }, [connects0, opts.frames], { timeout: timeoutMs, polling: 20 });
+      } catch (err) {
+        return await fail('reconnect check: the stream did not play again');
+      }
+      const again = await snapshot(page);
+      const a = again.viewer;
+      // The page's own clock when it has one (drop -> first frame), else ours.
+      const ms = a.lostAt != null && a.playingAt != null && a.playingAt > a.lostAt
+        ? a.playingAt - a.lostAt : Date.now() - tDrop;
+      emit({ event: 'replayed', ms, connects: a.connects, frames: a.framesDecoded, ttff_ms: a.ttffMs ?? null });
+      Object.assign(result, {
+        frames: a.framesDecoded, width: a.width, height: a.height, codec: a.codec,
+        connects: a.connects, replay_ms: ms, replay_ttff_ms: a.ttffMs ?? null, state: again.stateText, stats_shown: again.stats,
+      });
+    }
+    emit(result);
+    return 0;
+  } catch (err) {
+    return await fail(`harness error: ${err.message.split('\n')[0]}`);
+  } finally {
+    clearTimeout(watchdog);
+    if (browser) await browser.close().catch(() => {});
+  }
+}
+
+process.exitCode = await main();
