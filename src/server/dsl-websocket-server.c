@@ -7,6 +7,7 @@
 #include "core/dsl-wstring.h"
 
 #include <string.h>
+#include <netinet/in.h>
 
 #define GST_CAT_DEFAULT dsl_server_debug
 
@@ -15,6 +16,7 @@
  * close cleanly with 1009 (see dsl-signaling-message.h). */
 #define MAX_INCOMING_PAYLOAD (8 * 1024 * 1024)
 #define KEEPALIVE_INTERVAL_S 10
+#define LISTEN_BACKLOG 512
 
 typedef struct
 {
@@ -227,6 +229,36 @@ dsl_websocket_server_add_path (DslWebsocketServer * self, const gchar * path)
 /* ------------------------------------------------------------------ */
 /* Listening */
 
+/* A listening socket of our own: GSocket's default backlog (10) makes a
+ * burst of viewers wait for SYN retransmits, seconds each. */
+static gboolean
+listen_on (DslWebsocketServer * self, const gchar * host, guint * port,
+    GError ** error)
+{
+  g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (host);
+  g_autoptr (GSocketAddress) address = NULL;
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GSocket) socket = NULL;
+
+  socket = g_socket_new (g_inet_address_get_family (inet),
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (!socket)
+    return FALSE;
+  if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, 1, NULL);
+  g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
+  address = g_inet_socket_address_new (inet, *port);
+  if (!g_socket_bind (socket, address, TRUE, error)
+      || !g_socket_listen (socket, error)
+      || !soup_server_listen_socket (self->soup, socket, 0, error))
+    return FALSE;
+  bound = g_socket_get_local_address (socket, error);
+  if (!bound)
+    return FALSE;
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return TRUE;
+}
+
 DslReturnType
 dsl_websocket_server_start (DslWebsocketServer * self, guint port)
 {
@@ -244,11 +276,21 @@ dsl_websocket_server_start (DslWebsocketServer * self, guint port)
   }
 
   if (self->bind_address) {
-    g_autoptr (GSocketAddress) address =
-        g_inet_socket_address_new_from_string (self->bind_address, port);
-    ok = soup_server_listen (self->soup, address, 0, &error);
+    ok = listen_on (self, self->bind_address, &port, &error);
   } else {
-    ok = soup_server_listen_all (self->soup, port, 0, &error);
+    /* all interfaces: IPv4, then IPv6 on the same port when the host
+     * has IPv6 at all */
+    g_autoptr (GError) v6_error = NULL;
+
+    ok = listen_on (self, "0.0.0.0", &port, &error);
+    if (ok && !listen_on (self, "::", &port, &v6_error)) {
+      if (g_error_matches (v6_error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED)) {
+        GST_INFO ("no IPv6 here: %s", v6_error->message);
+      } else {
+        ok = FALSE;
+        error = g_steal_pointer (&v6_error);
+      }
+    }
   }
   if (!ok) {
     GST_ERROR ("failed to listen on %s port %u: %s",
@@ -259,7 +301,7 @@ dsl_websocket_server_start (DslWebsocketServer * self, guint port)
   }
 
   uris = soup_server_get_uris (self->soup);
-  self->port = uris ? (guint) g_uri_get_port (uris->data) : port;
+  self->port = port;
   for (GSList * l = uris; l; l = l->next) {
     g_autofree gchar *s = g_uri_to_string (l->data);
     GST_INFO ("listening on %s", s);
