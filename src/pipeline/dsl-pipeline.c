@@ -9,11 +9,12 @@
 #include "pipeline/dsl-pipeline.h"
 #include "core/dsl-context.h"
 #include "core/dsl-log.h"
+#include "core/dsl-pad-util.h"
 
 #define GST_CAT_DEFAULT dsl_pipeline_debug
 
 /* How long remove_component waits for the tee pad to become idle. */
-#define UNLINK_TIMEOUT_US (1 * G_TIME_SPAN_SECOND)
+#define UNLINK_TIMEOUT_MS 1000
 
 typedef struct
 {
@@ -413,95 +414,19 @@ dsl_pipeline_create (const gchar * name)
   return DSL_RESULT_SUCCESS;
 }
 
-/* Unlinks a sink bin from its tee pad. While data may flow, the unlink
- * happens when the pad is idle: at once, or from the streaming thread
- * after its current push; after UNLINK_TIMEOUT_US it happens anyway. */
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  gboolean done;
-  gboolean cancelled;
-} UnlinkWait;                      /* GAtomicRcBox */
-
+/* Unlinks a sink bin from its tee pad: while data may flow, when the pad
+ * is idle (at the latest after UNLINK_TIMEOUT_MS). */
 static void
-unlink_wait_clear (gpointer data)
+unlink_tee_pad (DslPipeline * self, GstPad * tee_pad)
 {
-  UnlinkWait *wait = data;
+  GstPad *peer;
 
-  g_mutex_clear (&wait->lock);
-  g_cond_clear (&wait->cond);
-}
-
-static void
-unlink_wait_release (gpointer data)
-{
-  g_atomic_rc_box_release_full (data, unlink_wait_clear);
-}
-
-static void
-unlink_from_peer (GstPad * pad)
-{
-  GstPad *peer = gst_pad_get_peer (pad);
-
-  if (peer) {
-    gst_pad_unlink (pad, peer);
+  if (may_stream (self)) {
+    dsl_pad_unlink_when_idle (tee_pad, UNLINK_TIMEOUT_MS);
+  } else if ((peer = gst_pad_get_peer (tee_pad))) {
+    gst_pad_unlink (tee_pad, peer);
     gst_object_unref (peer);
   }
-}
-
-static GstPadProbeReturn
-unlink_when_idle (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  UnlinkWait *wait = user_data;
-
-  g_mutex_lock (&wait->lock);
-  if (!wait->cancelled && !wait->done) {
-    unlink_from_peer (pad);
-    wait->done = TRUE;
-    g_cond_broadcast (&wait->cond);
-  }
-  g_mutex_unlock (&wait->lock);
-  return GST_PAD_PROBE_REMOVE;
-}
-
-static void
-unlink_tee_pad (DslPipeline * self, GstPad * tee_pad, const gchar * sink)
-{
-  UnlinkWait *wait;
-  gulong id;
-  gint64 deadline;
-  gboolean done;
-
-  if (!may_stream (self)) {
-    unlink_from_peer (tee_pad);
-    return;
-  }
-
-  wait = g_atomic_rc_box_new0 (UnlinkWait);
-  g_mutex_init (&wait->lock);
-  g_cond_init (&wait->cond);
-  id = gst_pad_add_probe (tee_pad, GST_PAD_PROBE_TYPE_IDLE, unlink_when_idle,
-      g_atomic_rc_box_acquire (wait), unlink_wait_release);
-
-  deadline = g_get_monotonic_time () + UNLINK_TIMEOUT_US;
-  g_mutex_lock (&wait->lock);
-  while (!wait->done)
-    if (!g_cond_wait_until (&wait->cond, &wait->lock, deadline))
-      break;
-  done = wait->done;
-  if (!done)
-    wait->cancelled = TRUE;
-  g_mutex_unlock (&wait->lock);
-
-  if (!done) {
-    GST_WARNING ("pipeline '%s': the branch of sink '%s' did not become idle "
-        "in time; unlinking it anyway", self->name, sink);
-    if (id)
-      gst_pad_remove_probe (tee_pad, id);
-    unlink_from_peer (tee_pad);
-  }
-  unlink_wait_release (wait);
 }
 
 /* Takes a child out of the GstPipeline; the caller drops the Child. */
@@ -511,7 +436,7 @@ detach_child (DslPipeline * self, Child * child)
   DslComponent *component = child->component;
 
   if (child->tee_pad) {
-    unlink_tee_pad (self, child->tee_pad, component->name);
+    unlink_tee_pad (self, child->tee_pad);
     gst_element_release_request_pad (self->tee, child->tee_pad);
   } else {
     gst_element_unlink (component->bin, self->convert);
