@@ -159,6 +159,10 @@ test_api (void)
       DSL_RESULT_SINK_ENCODER_VALUE_INVALID);
   g_assert_cmpuint (dsl_sink_webrtc_new (L"s", NULL, NULL, 5, 0, 0), ==,
       DSL_RESULT_SINK_ENCODER_VALUE_INVALID);
+  /* bit/s, not kbit/s: a value that would give no picture is refused */
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"s", NULL, NULL, DSL_ENCODER_SW_VP8,
+          999, 0), ==, DSL_RESULT_INVALID_INPUT_PARAM);
+  g_assert_cmpuint (dsl_component_list_size (), ==, 0);
   for (gsize i = 0; i < G_N_ELEMENTS (valid); i++) {
     g_assert_cmpuint (dsl_sink_webrtc_new (L"s", NULL, NULL, valid[i], 0, 0),
         ==, DSL_RESULT_SUCCESS);
@@ -740,6 +744,34 @@ test_stop_listening_closes_viewers (void)
   teardown ();
 }
 
+/* A viewer that waits for a pipeline that never played is closed by a
+ * stop all the same. */
+static void
+test_stop_before_play_closes_viewer (void)
+{
+  StateLog log = { g_string_new (NULL) };
+  DslTestClient *client;
+  guint port;
+
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  dsl_sink_webrtc_client_listener_add (L"webrtc-sink", state_log_listener,
+      &log);
+  make_pipeline (L"webrtc-sink", FALSE);
+  port = start_server ();
+  client = dsl_test_client_new (port, "/ws");
+  g_assert_true (dsl_test_client_wait_done (client, 10000));
+  g_assert_nonnull (client->connection);
+  assert_states (&log, "I");
+  g_assert_cmpuint (dsl_pipeline_stop (L"pipeline"), ==, DSL_RESULT_SUCCESS);
+  g_assert_true (dsl_test_client_wait_closed (client, 10000));
+  g_assert_cmpuint (client->close_code, ==, 1001);
+  assert_states (&log, "IC");
+  dsl_test_client_free (client);
+  teardown ();
+  g_string_free (log.states, TRUE);
+}
+
 static void
 test_pipeline_stop_closes_viewer (void)
 {
@@ -788,6 +820,35 @@ test_no_answer_fails (void)
   g_string_free (log.states, TRUE);
 }
 
+/* An answer that parses but that webrtcbin refuses (it answers an audio
+ * section that was never offered): the connection cannot work. */
+static void
+test_refused_answer_fails (void)
+{
+  StateLog log = { g_string_new (NULL) };
+  DslTestClient *client;
+  guint port;
+
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  dsl_sink_webrtc_client_listener_add (L"webrtc-sink", state_log_listener,
+      &log);
+  make_pipeline (L"webrtc-sink", TRUE);
+  port = start_server ();
+  client = connect_and_wait_offer (port);
+  soup_websocket_connection_send_text (client->connection,
+      "{\"type\":\"sdp\",\"data\":{\"type\":\"answer\",\"sdp\":"
+      "\"v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\ns=-\\r\\nt=0 0\\r\\n"
+      "m=audio 9 UDP/TLS/RTP/SAVPF 111\\r\\nc=IN IP4 0.0.0.0\\r\\n"
+      "a=rtpmap:111 opus/48000/2\\r\\n\"}}");
+  g_assert_true (dsl_test_client_wait_closed (client, 10000));
+  g_assert_cmpuint (client->close_code, ==, 1011);
+  assert_states (&log, "IFC");
+  dsl_test_client_free (client);
+  teardown ();
+  g_string_free (log.states, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -822,7 +883,11 @@ main (int argc, char **argv)
       test_stop_listening_closes_viewers);
   g_test_add_func ("/webrtc-sink/pipeline-stop-closes-viewer",
       test_pipeline_stop_closes_viewer);
+  g_test_add_func ("/webrtc-sink/stop-before-play-closes-viewer",
+      test_stop_before_play_closes_viewer);
   g_test_add_func ("/webrtc-sink/no-answer-fails", test_no_answer_fails);
+  g_test_add_func ("/webrtc-sink/refused-answer-fails",
+      test_refused_answer_fails);
   g_test_add_func ("/webrtc-sink/refresh-cycles", test_refresh_cycles);
   return g_test_run ();
 }

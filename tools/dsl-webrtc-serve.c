@@ -63,7 +63,7 @@ static const GOptionEntry entries[] = {
   {"encoder", 'e', 0, G_OPTION_ARG_STRING, &opt.encoder,
       "vp8 (default: every browser plays it), vp9, h264, h265, hw-h264, hw-h265", "CODEC"},
   {"bitrate", 0, 0, G_OPTION_ARG_INT, &opt.bitrate,
-      "Target bitrate in bit/s (0: the encoder's default)", "BPS"},
+      "Target bitrate in bit/s, at least 10000 (0: the encoder's default)", "BPS"},
   {"iframe-interval", 0, 0, G_OPTION_ARG_INT, &opt.iframe_interval,
       "Frames between key frames (default 30)", "FRAMES"},
   {"stun", 0, 0, G_OPTION_ARG_STRING, &opt.stun,
@@ -77,6 +77,7 @@ static const GOptionEntry entries[] = {
   {NULL}
 };
 
+static guint fps_n = 30, fps_d = 1;
 static guint viewers;
 static guint next_viewer;
 static guint encoder_value;
@@ -165,10 +166,25 @@ parse_encoder (const gchar * name, guint * value)
 }
 
 static gboolean
+parse_framerate (const gchar * text)
+{
+  g_auto (GStrv) parts = g_strsplit (text, "/", 3);
+  guint64 n, d = 1;
+
+  if (!parts[0] || (parts[1] && parts[2])
+      || !g_ascii_string_to_unsigned (parts[0], 10, 1, 1000, &n, NULL)
+      || (parts[1] && !g_ascii_string_to_unsigned (parts[1], 10, 1, 1000, &d,
+              NULL)))
+    return FALSE;
+  fps_n = (guint) n;
+  fps_d = (guint) d;
+  return TRUE;
+}
+
+static gboolean
 make_source (void)
 {
   g_autofree wchar_t *arg = NULL;
-  guint fps_n = 30, fps_d = 1;
 
   if (opt.file) {
     arg = wide (opt.file);
@@ -183,11 +199,6 @@ make_source (void)
   if (opt.v4l2) {
     arg = wide (opt.v4l2);
     return check (dsl_source_v4l2_new (SOURCE, arg), "dsl_source_v4l2_new");
-  }
-  if (opt.framerate && sscanf (opt.framerate, "%u/%u", &fps_n, &fps_d) < 1) {
-    fprintf (stderr, "dsl-webrtc-serve: bad --framerate '%s'\n",
-        opt.framerate);
-    return FALSE;
   }
   return check (dsl_source_test_pattern_new (SOURCE, opt.width, opt.height,
           fps_n, fps_d, !opt.no_clock), "dsl_source_test_pattern_new");
@@ -235,10 +246,16 @@ main (int argc, char **argv)
     return 2;
   }
   if (opt.port < 0 || opt.port > 65535 || opt.max_viewers < 1
-      || opt.bitrate < 0 || opt.iframe_interval < 0 || opt.width <= 0
+      || opt.bitrate < 0 || (opt.bitrate > 0 && opt.bitrate < 10000)
+      || opt.iframe_interval < 0 || opt.width <= 0
       || opt.height <= 0) {
     fprintf (stderr, "dsl-webrtc-serve: an option is out of range (see "
         "--help)\n");
+    return 2;
+  }
+  if (opt.framerate && !parse_framerate (opt.framerate)) {
+    fprintf (stderr, "dsl-webrtc-serve: bad --framerate '%s' (N or N/D, "
+        "both positive)\n", opt.framerate);
     return 2;
   }
   encoder_value = DSL_ENCODER_SW_VP8;
@@ -260,6 +277,8 @@ main (int argc, char **argv)
   }
   for (gchar ** p = opt.paths; p && *p; p++) {
     g_autofree wchar_t *path = wide (*p);
+    if (g_str_equal (*p, "/ws"))
+      continue;                 /* always served */
     if (!check (dsl_websocket_server_path_add (path), *p))
       return 2;
   }

@@ -4,7 +4,7 @@
 #include "pipeline/dsl-component.h"
 #include "pipeline/dsl-pipeline.h"
 
-#define DSL_VERSION L"v0.1.0"
+#define DSL_VERSION G_PASTE (L, DSL_VERSION_STRING)
 
 void
 dsl_main_loop_run ()

@@ -267,15 +267,11 @@ notify_eos (DslPipeline * self)
 static GstStateChangeReturn
 stop_pipeline (DslPipeline * self)
 {
-  GstState state, pending;
   GstStateChangeReturn ret;
 
-  gst_element_get_state (self->pipeline, &state, &pending, 0);
-  if (state == GST_STATE_NULL && pending == GST_STATE_VOID_PENDING)
-    return GST_STATE_CHANGE_SUCCESS;
-
   GST_INFO ("pipeline '%s': stopping", self->name);
-  /* A hook may remove its component: walk over a copy, holding refs. */
+  /* Even from NULL: a WebRTC Sink may hold a viewer waiting for play.
+   * A hook may remove its component: walk over a copy, holding refs. */
   {
     g_autoptr (GPtrArray) components =
         g_ptr_array_new_with_free_func ((GDestroyNotify) dsl_component_unref);

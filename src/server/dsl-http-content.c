@@ -4,6 +4,7 @@
 #include "dsl-www.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,6 +122,15 @@ serve_builtin (SoupServerMessage * msg, const gchar * path)
   respond (msg, body, resource);
 }
 
+static gboolean
+is_inside (const gchar * folder, const gchar * file)
+{
+  gsize n = strlen (folder);
+
+  return g_str_has_prefix (file, folder)
+      && (file[n] == '/' || g_str_equal (folder, "/"));
+}
+
 static void
 serve_folder (DslHttpContent * self, SoupServerMessage * msg,
     const gchar * path)
@@ -131,6 +141,7 @@ serve_folder (DslHttpContent * self, SoupServerMessage * msg,
   gchar *contents = NULL;
   gsize length;
   GBytes *body;
+  GStatBuf st;
 
   resolved = realpath (joined, NULL);
   if (resolved && g_file_test (resolved, G_FILE_TEST_IS_DIR)) {
@@ -139,15 +150,13 @@ serve_folder (DslHttpContent * self, SoupServerMessage * msg,
     resolved = realpath (index, NULL);
   }
   /* nothing outside the folder, whatever the links and dots say */
-  if (!resolved || !g_str_has_prefix (resolved, self->folder)
-      || resolved[strlen (self->folder)] != '/'
+  if (!resolved || !is_inside (self->folder, resolved)
       || !g_file_test (resolved, G_FILE_TEST_IS_REGULAR)) {
     not_found (msg, path);
     return;
   }
-  if (!g_file_get_contents (resolved, &contents, &length, NULL)
-      || length > MAX_FILE_SIZE) {
-    g_free (contents);
+  if (g_stat (resolved, &st) != 0 || st.st_size > MAX_FILE_SIZE
+      || !g_file_get_contents (resolved, &contents, &length, NULL)) {
     soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
     return;
   }

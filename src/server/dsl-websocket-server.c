@@ -123,18 +123,17 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
 }
 
 /* Runs before libsoup's WebSocket handshake on a served path's prefix:
- * only exact paths may upgrade. libsoup answers 400 itself to a request
- * that is not a valid upgrade. */
+ * only exact paths may upgrade; anything else (/wsx, /ws/other) is an
+ * ordinary HTTP request. libsoup answers 400 itself to a request on a
+ * served path that is not a valid upgrade. */
 static void
 websocket_path_cb (SoupServer * soup, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
 {
   DslWebsocketServer *self = user_data;
 
-  if (!is_served_path (self, path)) {
-    GST_DEBUG ("no WebSocket path %s: 404", path);
-    soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
-  }
+  if (!is_served_path (self, path))
+    dsl_http_content_serve (self->http, msg, path);
 }
 
 static void

@@ -49,6 +49,17 @@ find_spec (guint encoder)
 }
 
 gboolean
+dsl_encoder_bitrate_is_valid (guint bitrate)
+{
+  if (bitrate && bitrate < DSL_ENCODER_MIN_BITRATE) {
+    GST_ERROR ("bitrate %u is too low: it is in bit/s (at least %u, or 0 "
+        "for the encoder's default)", bitrate, DSL_ENCODER_MIN_BITRATE);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
 dsl_encoder_is_valid (guint encoder)
 {
   if (encoder == DSL_ENCODER_SW_MPEG4) {
@@ -111,12 +122,21 @@ configure_encoder (GstElement * enc, const gchar * factory, guint bitrate,
         g_str_equal (factory, "vp9enc") ? 8 : 4, "threads", 2,
         "error-resilient", 1, "lag-in-frames", 0, NULL);
   } else {
-    /* a hardware encoder: the common property names */
-    if (g_object_class_find_property (G_OBJECT_GET_CLASS (enc), "bitrate"))
-      g_object_set (enc, "bitrate", bitrate, NULL);
-    if (g_object_class_find_property (G_OBJECT_GET_CLASS (enc),
-            "iframeinterval"))
-      g_object_set (enc, "iframeinterval", key_interval, NULL);
+    /* a hardware encoder: Jetson's nvv4l2 ones take bit/s, the others
+     * kbit/s; each names its key-frame interval differently */
+    GObjectClass *klass = G_OBJECT_GET_CLASS (enc);
+    static const gchar *const interval_names[] = { "iframeinterval",
+      "gop-size", "key-int-max", "keyframe-period"
+    };
+
+    if (g_object_class_find_property (klass, "bitrate"))
+      g_object_set (enc, "bitrate", g_str_has_prefix (factory, "nvv4l2") ?
+          bitrate : MAX (bitrate / 1000, 1), NULL);
+    for (gsize i = 0; i < G_N_ELEMENTS (interval_names); i++)
+      if (g_object_class_find_property (klass, interval_names[i])) {
+        g_object_set (enc, interval_names[i], key_interval, NULL);
+        break;
+      }
   }
 }
 

@@ -16,8 +16,14 @@ typedef struct
   const gchar *encoding_name;   /* "H264", "H265", "VP8", "VP9" */
 } DslEncoderChain;
 
+/* Below this, encoders give no picture at all (bitrate is in bit/s). */
+#define DSL_ENCODER_MIN_BITRATE 10000
+
 /* TRUE for an encoder value this platform can stream to browsers. */
 gboolean dsl_encoder_is_valid (guint encoder);
+
+/* TRUE for 0 (the encoder's default) or at least DSL_ENCODER_MIN_BITRATE. */
+gboolean dsl_encoder_bitrate_is_valid (guint bitrate);
 
 /* bitrate in bit/s (0: the encoder's DSL default); iframe_interval in
  * frames (0: 30). Returns FALSE (and logs) when an element is missing. */

@@ -9,7 +9,6 @@
 
 #include <gst/webrtc/webrtc.h>
 #include <nice/nice.h>
-#include <stdlib.h>
 
 #define GST_CAT_DEFAULT dsl_session_debug
 
@@ -260,6 +259,23 @@ answer_timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* DSL_WEBRTC_ANSWER_TIMEOUT_MS, a whole number of milliseconds >= 1 */
+static guint
+answer_timeout_ms (void)
+{
+  const gchar *env = g_getenv ("DSL_WEBRTC_ANSWER_TIMEOUT_MS");
+  guint64 value;
+
+  if (!env)
+    return DEFAULT_ANSWER_TIMEOUT_MS;
+  if (!g_ascii_string_to_unsigned (env, 10, 1, G_MAXUINT, &value, NULL)) {
+    GST_WARNING ("ignoring DSL_WEBRTC_ANSWER_TIMEOUT_MS='%s': not a number "
+        "of milliseconds", env);
+    return DEFAULT_ANSWER_TIMEOUT_MS;
+  }
+  return (guint) value;
+}
+
 static gboolean
 handover_dispatch (gpointer data)
 {
@@ -275,8 +291,7 @@ handover_dispatch (gpointer data)
     send_text (self, h->text);
     self->awaiting_answer = TRUE;
     if (!self->answer_timeout) {
-      const gchar *env = g_getenv ("DSL_WEBRTC_ANSWER_TIMEOUT_MS");
-      timeout_ms = env ? (guint) atoi (env) : DEFAULT_ANSWER_TIMEOUT_MS;
+      timeout_ms = answer_timeout_ms ();
       self->answer_timeout = dsl_context_timeout (timeout_ms,
           answer_timeout_cb, dsl_webrtc_session_ref (self),
           (GDestroyNotify) dsl_webrtc_session_unref);
@@ -408,9 +423,9 @@ remote_description_set_cb (GstPromise * promise, gpointer data)
   if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED
       || (reply && gst_structure_get (reply, "error", G_TYPE_ERROR, &error,
               NULL))) {
-    gchar *message = dsl_signaling_message_error (error ? error->message :
-        "the answer was refused");
-    hand_over (self, message, FALSE, FALSE);
+    /* the only offer was answered wrongly: this connection cannot work */
+    hand_over (self, g_strdup_printf ("the answer was refused: %s",
+            error ? error->message : "no reason given"), FALSE, TRUE);
     g_clear_error (&error);
   }
   gst_promise_unref (promise);

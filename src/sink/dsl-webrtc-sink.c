@@ -252,6 +252,8 @@ dsl_webrtc_sink_create (const gchar * name, const gchar * stun_server,
   }
   if (!dsl_encoder_is_valid (encoder))
     return DSL_RESULT_SINK_ENCODER_VALUE_INVALID;
+  if (!dsl_encoder_bitrate_is_valid (bitrate))
+    return DSL_RESULT_INVALID_INPUT_PARAM;
   if (!dsl_encoder_chain_make (encoder, bitrate, iframe_interval, name, &chain))
     return DSL_RESULT_SINK_THREW_EXCEPTION;
   {

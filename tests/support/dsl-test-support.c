@@ -381,7 +381,9 @@ receiver_done_cb (GObject * source, GAsyncResult * result, gpointer data)
   g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result,
       &self->output, NULL, &error);
   g_assert_no_error (error);
-  self->exit_status = g_subprocess_get_exit_status (self->process);
+  /* a crash (a sanitizer's abort included) counts as a failure */
+  self->exit_status = g_subprocess_get_if_exited (self->process) ?
+      g_subprocess_get_exit_status (self->process) : -1;
   lines = g_strsplit (self->output ? self->output : "", "\n", -1);
   for (gchar ** l = lines; *l; l++) {
     g_autoptr (JsonParser) parser = json_parser_new ();
