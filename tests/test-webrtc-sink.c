@@ -4,6 +4,8 @@
  * the source's size) in a child process. */
 #include "dsl-test-support.h"
 #include "pipeline/dsl-component.h"
+#include "pipeline/dsl-sink-fake.h"
+#include "core/dsl-context.h"
 
 #include <string.h>
 
@@ -60,7 +62,8 @@ teardown (void)
   if (listening)
     stop_server ();
   dsl_delete_all ();
-  dsl_test_spin (50);           /* let pending notifications go */
+  /* let the notifications already posted run */
+  while (g_main_context_iteration (NULL, FALSE));
   g_assert_cmpuint (dsl_pipeline_list_size (), ==, 0);
   g_assert_cmpuint (dsl_component_list_size (), ==, 0);
 }
@@ -274,6 +277,18 @@ count_encoded (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+static gboolean
+fake_has_buffers (gpointer n)
+{
+  gboolean enough;
+
+  dsl_context_enter ();
+  enough = dsl_sink_fake_get_buffer_count (dsl_component_find ("fake")) >=
+      GPOINTER_TO_UINT (n);
+  dsl_context_leave ();
+  return enough;
+}
+
 static void
 test_idle_sink_does_not_encode (void)
 {
@@ -290,7 +305,9 @@ test_idle_sink_does_not_encode (void)
   pad = gst_element_get_static_pad (encoder, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_encoded, NULL,
       NULL);
-  dsl_test_spin (1000);         /* 30 frames go by the sink */
+  /* 30 frames go by the sink (the fake sink beside it sees them) */
+  g_assert_true (dsl_test_poll_until (fake_has_buffers, GUINT_TO_POINTER (30),
+          10000));
   g_assert_cmpuint (encoded, ==, 0);
   gst_object_unref (pad);
   gst_object_unref (encoder);
@@ -445,6 +462,15 @@ test_use_case_2 (void)
 
 #define CYCLES 100
 
+static gboolean
+back_to_baseline (gpointer data)
+{
+  guint *baseline = data;
+
+  return dsl_test_thread_count () <= baseline[0]
+      && dsl_test_fd_count () <= baseline[1];
+}
+
 static void
 test_refresh_cycles (void)
 {
@@ -474,14 +500,17 @@ test_refresh_cycles (void)
     g_assert_true (dsl_test_wait_until (states_reached, &w, 10000));
     if (i == 0) {
       /* after the first cycle: everything created once is in place */
-      dsl_test_spin (200);
       threads = dsl_test_thread_count ();
       fds = dsl_test_fd_count ();
     }
   }
   g_assert_cmpuint (count_char (&log, 'I'), ==, CYCLES);
   g_assert_cmpuint (count_char (&log, 'C'), ==, CYCLES);
-  dsl_test_spin (500);
+  /* the last session's threads end shortly after its CLOSED */
+  {
+    guint baseline[2] = { threads, fds };
+    dsl_test_poll_until (back_to_baseline, baseline, 5000);
+  }
   g_test_message ("threads %u -> %u, fds %u -> %u", threads,
       dsl_test_thread_count (), fds, dsl_test_fd_count ());
   g_assert_cmpuint (dsl_test_thread_count (), <=, threads);

@@ -29,15 +29,19 @@ dsl_test_wait_until (DslTestCondition cond, gpointer data, guint timeout_ms)
 }
 
 static gboolean
-never (gpointer data)
+tick (gpointer data)
 {
-  return FALSE;
+  return G_SOURCE_CONTINUE;
 }
 
-void
-dsl_test_spin (guint ms)
+gboolean
+dsl_test_poll_until (DslTestCondition cond, gpointer data, guint timeout_ms)
 {
-  dsl_test_wait_until (never, NULL, ms);
+  guint id = g_timeout_add (10, tick, NULL);
+  gboolean ok = dsl_test_wait_until (cond, data, timeout_ms);
+
+  g_source_remove (id);
+  return ok;
 }
 
 void
@@ -170,61 +174,88 @@ dsl_test_client_free (DslTestClient * self)
 
 /* ------------------------------------------------------------------ */
 
+/* Reads from the bare socket in a thread until a close frame (or the end)
+ * arrives, while the main thread runs the server. */
+typedef struct
+{
+  GSocketConnection *conn;
+  guint8 buf[4096];
+  gsize have;
+  guint8 *frame;
+  gboolean done;
+} RawReader;
+
+static guint8 *
+find_close_frame (RawReader * r)
+{
+  guint8 *end = (guint8 *) g_strstr_len ((gchar *) r->buf, r->have,
+      "\r\n\r\n");
+
+  /* FIN + opcode 8, unmasked, short payload, all of it received */
+  if (end && (end += 4) + 2 <= r->buf + r->have && end[0] == 0x88
+      && end + 2 + (end[1] & 0x7f) <= r->buf + r->have && (end[1] & 0x7f) >= 2)
+    return end;
+  return NULL;
+}
+
+static gpointer
+raw_reader_thread (gpointer data)
+{
+  RawReader *r = data;
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (r->conn));
+  gssize n;
+
+  while (r->have < sizeof r->buf && !r->frame) {
+    n = g_input_stream_read (in, r->buf + r->have, sizeof r->buf - r->have,
+        NULL, NULL);
+    if (n <= 0)
+      break;
+    r->have += n;
+    r->frame = find_close_frame (r);
+  }
+  g_atomic_int_set (&r->done, TRUE);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+static gboolean
+raw_reader_done (gpointer data)
+{
+  return g_atomic_int_get (&((RawReader *) data)->done);
+}
+
 gushort
 dsl_test_raw_close_code (guint port, const gchar * path, gchar ** reason,
     guint timeout_ms)
 {
   g_autoptr (GSocketClient) client = g_socket_client_new ();
-  g_autoptr (GSocketConnection) conn = NULL;
   g_autofree gchar *request = NULL;
-  GInputStream *in;
-  guint8 buf[4096];
-  gsize have = 0;
-  gssize n;
-  guint8 *frame = NULL;
+  RawReader r = { 0 };
+  GThread *thread;
+  gushort code = 0;
 
-  g_socket_client_set_timeout (client, (timeout_ms + 999) / 1000);
-  conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL,
+  r.conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL,
       NULL);
-  g_assert_nonnull (conn);
+  g_assert_nonnull (r.conn);
+  g_socket_set_timeout (g_socket_connection_get_socket (r.conn),
+      (timeout_ms + 999) / 1000);
   request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
       "Upgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
       "Sec-WebSocket-Version: 13\r\n\r\n", path, port);
   g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream
-          (G_IO_STREAM (conn)), request, strlen (request), NULL, NULL, NULL));
-  in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
-  /* the server runs on this thread's main context: iterate it between
-   * non-blocking reads */
-  while (have < sizeof buf) {
-    guint8 *end;
-
-    while (g_main_context_iteration (NULL, FALSE));
-    n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (in),
-        buf + have, sizeof buf - have, NULL, NULL);
-    if (n == 0)
-      break;
-    if (n < 0) {
-      if (timeout_ms-- == 0)
-        break;
-      g_usleep (1000);
-      continue;
-    }
-    have += n;
-    end = g_strstr_len ((gchar *) buf, have, "\r\n\r\n") ?
-        (guint8 *) g_strstr_len ((gchar *) buf, have, "\r\n\r\n") + 4 : NULL;
-    /* a close frame: FIN + opcode 8, unmasked, short payload */
-    if (end && end + 4 <= buf + have && end[0] == 0x88
-        && end + 2 + (end[1] & 0x7f) <= buf + have) {
-      frame = end;
-      break;
-    }
+          (G_IO_STREAM (r.conn)), request, strlen (request), NULL, NULL,
+          NULL));
+  thread = g_thread_new ("raw-reader", raw_reader_thread, &r);
+  g_assert_true (dsl_test_wait_until (raw_reader_done, &r, timeout_ms + 2000));
+  g_thread_join (thread);
+  if (r.frame) {
+    code = (gushort) ((r.frame[2] << 8) | r.frame[3]);
+    if (reason)
+      *reason = g_strndup ((gchar *) r.frame + 4, (r.frame[1] & 0x7f) - 2);
   }
-  if (!frame)
-    return 0;
-  if (reason)
-    *reason = g_strndup ((gchar *) frame + 4, (frame[1] & 0x7f) - 2);
-  return (gushort) ((frame[2] << 8) | frame[3]);
+  g_object_unref (r.conn);
+  return code;
 }
 
 /* ------------------------------------------------------------------ */

@@ -17,9 +17,10 @@ typedef gboolean (*DslTestCondition) (gpointer data);
 gboolean dsl_test_wait_until (DslTestCondition cond, gpointer data,
     guint timeout_ms);
 
-/* Iterates the default main context for ms (for "nothing else happens"
- * checks only). */
-void dsl_test_spin (guint ms);
+/* The same, for a condition that changes outside the main context (a
+ * streaming thread, the kernel): it is checked again every 10 ms. */
+gboolean dsl_test_poll_until (DslTestCondition cond, gpointer data,
+    guint timeout_ms);
 
 /* Initialises GStreamer and starts the library in a known state. */
 void dsl_test_init (int *argc, char ***argv);
