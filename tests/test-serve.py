@@ -49,6 +49,7 @@ RECEIVER = os.environ.get('DSL_TEST_RECEIVER',
                           str(BUILD_ROOT / 'tests' / 'receiver' /
                               'dsl-test-receiver'))
 VIEW_MJS = SOURCE_ROOT / 'tests' / 'browser' / 'view.mjs'
+VIEWER_PAGE = SOURCE_ROOT / 'src' / 'server' / 'www' / 'index.html'
 PROTOCOL_PAGE = SOURCE_ROOT / 'tests' / 'browser' / 'dsl-protocol-page.html'
 REQUIRE_BROWSER = os.environ.get('DSL_REQUIRE_BROWSER') == '1'
 
@@ -577,6 +578,26 @@ def case_browser_restart(case):
         first.stop()
 
 
+def case_browser_page_from_disk(case):
+    """The built-in page opened as a file, told where the server is."""
+    server = Server('--width', '640', '--height', '480')
+    try:
+        if server.port is None:
+            case.fail_rest('no URL announced\n' + server.output())
+            return
+        page = '{}?server=127.0.0.1:{}'.format(VIEWER_PAGE, server.port)
+        status, result, text = view('--file', page, '--frames', '30',
+                                    '--timeout', '30')
+        if browser_skipped(case, status, result):
+            return
+        case.result(status == 0 and result.get('ok') is True and
+                    (result.get('width'), result.get('height')) == (640, 480),
+                    'the page from disk plays 640x480',
+                    text + '\n' + server.output())
+    finally:
+        server.stop()
+
+
 def case_browser_protocol_page(case):
     server = Server('--width', '640', '--height', '480')
     try:
@@ -609,6 +630,7 @@ CASES = [
     ('SIGTERM', 2, lambda case: case_signal(case, signal.SIGTERM)),
     ('browser, built-in page', 2, case_browser_page),
     ('browser, server restart', 2, case_browser_restart),
+    ('browser, page from disk', 1, case_browser_page_from_disk),
     ('browser, DSL protocol page', 1, case_browser_protocol_page),
 ]
 

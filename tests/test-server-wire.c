@@ -3,6 +3,8 @@
 #include "dsl-test-support.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 static GThread *main_thread;
 
@@ -95,6 +97,104 @@ test_http_answers (void)
   dsl_test_transceiver_free (t);
   g_assert_cmpuint (dsl_websocket_server_http_root_set (NULL), ==,
       DSL_RESULT_SUCCESS);
+}
+
+/* The HTTP content: the built-in page, an application's folder (and
+ * nothing outside it), or nothing. */
+static gboolean
+body_contains (GBytes * body, const gchar * text)
+{
+  gsize size = body ? g_bytes_get_size (body) : 0;
+
+  return size && g_strstr_len (g_bytes_get_data (body, NULL), size, text);
+}
+
+static void
+assert_get (guint port, const gchar * path, guint status,
+    const gchar * content_type, const gchar * body_part)
+{
+  g_autoptr (GBytes) body = NULL;
+  g_autofree gchar *type = NULL;
+
+  g_assert_cmpuint (dsl_test_http_get_full (port, path, &body, &type), ==,
+      status);
+  if (content_type)
+    g_assert_cmpstr (type, ==, content_type);
+  if (body_part)
+    g_assert_true (body_contains (body, body_part));
+}
+
+/* 400 or 404, as long as the file stays unread */
+static void
+assert_not_served (guint port, const gchar * path)
+{
+  g_autoptr (GBytes) body = NULL;
+  g_autofree gchar *type = NULL;
+  guint status = dsl_test_http_get_full (port, path, &body, &type);
+
+  g_assert_true (status == 400 || status == 404);
+  g_assert_false (body_contains (body, "secret"));
+}
+
+static void
+test_http_content (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("dsl-www-XXXXXX", NULL);
+  g_autofree gchar *inner = g_build_filename (dir, "site", NULL);
+  g_autofree gchar *secret = g_build_filename (dir, "secret.txt", NULL);
+  g_autofree gchar *index = g_build_filename (inner, "index.html", NULL);
+  g_autofree gchar *escape = g_build_filename (inner, "escape.txt", NULL);
+  g_autofree wchar_t *winner = NULL;
+  guint port;
+
+  g_assert_cmpint (g_mkdir (inner, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (secret, "secret", -1, NULL));
+  g_assert_true (g_file_set_contents (index, "<p>mine</p>", -1, NULL));
+  g_assert_cmpint (symlink (secret, escape), ==, 0);
+  winner = (wchar_t *) g_utf8_to_ucs4 (inner, -1, NULL, NULL, NULL);
+
+  /* the built-in page */
+  port = start_server ();
+  assert_get (port, "/", 200, "text/html; charset=utf-8", "viewer.js");
+  assert_get (port, "/?path=/ws/cam1", 200, "text/html; charset=utf-8", NULL);
+  assert_get (port, "/viewer.js", 200, "text/javascript; charset=utf-8",
+      "RTCPeerConnection");
+  assert_get (port, "/viewer.css", 200, "text/css; charset=utf-8", NULL);
+  assert_get (port, "/nothing.html", 404, NULL, NULL);
+  assert_get (port, "/wsx", 404, NULL, NULL);
+  g_assert_cmpuint (dsl_websocket_server_http_root_set (winner), ==,
+      DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED);
+  stop_server ();
+
+  /* a folder: its files, and nothing outside it */
+  g_assert_cmpuint (dsl_websocket_server_http_root_set (L"/no/such/folder"),
+      ==, DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED);
+  g_assert_cmpuint (dsl_websocket_server_http_root_set (winner), ==,
+      DSL_RESULT_SUCCESS);
+  port = start_server ();
+  assert_get (port, "/", 200, "text/html; charset=utf-8", "mine");
+  assert_get (port, "/index.html", 200, NULL, "mine");
+  assert_get (port, "/viewer.js", 404, NULL, NULL);
+  assert_get (port, "/escape.txt", 404, NULL, NULL);
+  assert_not_served (port, "/../secret.txt");
+  assert_not_served (port, "/%2e%2e/secret.txt");
+  assert_not_served (port, "/site/../../secret.txt");
+  stop_server ();
+
+  /* nothing */
+  g_assert_cmpuint (dsl_websocket_server_http_root_set (L""), ==,
+      DSL_RESULT_SUCCESS);
+  port = start_server ();
+  assert_get (port, "/", 404, NULL, NULL);
+  stop_server ();
+  g_assert_cmpuint (dsl_websocket_server_http_root_set (NULL), ==,
+      DSL_RESULT_SUCCESS);
+
+  g_unlink (escape);
+  g_unlink (index);
+  g_unlink (secret);
+  g_rmdir (inner);
+  g_rmdir (dir);
 }
 
 /* ------------------------------------------------------------------ */
@@ -417,6 +517,7 @@ main (int argc, char **argv)
   dsl_test_init (&argc, &argv);
   main_thread = g_thread_self ();
   g_test_add_func ("/server-wire/http-answers", test_http_answers);
+  g_test_add_func ("/server-wire/http-content", test_http_content);
   g_test_add_func ("/server-wire/listener-order", test_listener_order);
   g_test_add_func ("/server-wire/no-transceiver-1013",
       test_no_transceiver_1013);

@@ -266,6 +266,7 @@ typedef struct
   GBytes *body;
   guint status;
   SoupMessage *msg;
+  gchar *content_type;
 } HttpGet;
 
 static void
@@ -276,6 +277,8 @@ http_done_cb (GObject * source, GAsyncResult * result, gpointer data)
   get->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
       NULL);
   get->status = soup_message_get_status (get->msg);
+  get->content_type = g_strdup (soup_message_headers_get_one
+      (soup_message_get_response_headers (get->msg), "Content-Type"));
   get->done = TRUE;
 }
 
@@ -310,6 +313,27 @@ dsl_test_http_get (guint port, const gchar * path, GBytes ** body,
     *body = get.body;
   else if (get.body)
     g_bytes_unref (get.body);
+  g_object_unref (get.msg);
+  g_free (get.content_type);
+  return get.status;
+}
+
+guint
+dsl_test_http_get_full (guint port, const gchar * path, GBytes ** body,
+    gchar ** content_type)
+{
+  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
+  g_autoptr (SoupSession) session = soup_session_new ();
+  HttpGet get = { 0 };
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+
+  get.msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
+  g_assert_nonnull (get.msg);
+  soup_session_send_and_read_async (session, get.msg, G_PRIORITY_DEFAULT, NULL,
+      http_done_cb, &get);
+  g_assert_true (dsl_test_wait_until (http_is_done, &get, 10000));
+  *body = get.body;
+  *content_type = get.content_type;
   g_object_unref (get.msg);
   return get.status;
 }

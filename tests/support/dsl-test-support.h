@@ -61,6 +61,10 @@ gushort dsl_test_raw_close_code (guint port, const gchar * path,
 guint dsl_test_http_get (guint port, const gchar * path, GBytes ** body,
     const gchar * first_header, ...);
 
+/* A GET that also gives the Content-Type (g_free it). */
+guint dsl_test_http_get_full (guint port, const gchar * path, GBytes ** body,
+    gchar ** content_type);
+
 /* A Signaling Transceiver whose availability the test sets; it records
  * what the server does to it. */
 typedef struct
