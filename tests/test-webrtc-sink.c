@@ -143,6 +143,30 @@ assert_states (StateLog * log, const gchar * expect)
   g_assert_cmpstr (log->states->str, ==, expect);
 }
 
+/* The fixture of most tests: a VP8 WebRTC Sink whose listener logs into
+ * log, in a pipeline (playing or not), and the server listening. */
+static guint
+one_sink (StateLog * log, gboolean play)
+{
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
+          state_log_listener, log), ==, DSL_RESULT_SUCCESS);
+  make_pipeline (L"webrtc-sink", play);
+  return start_server ();
+}
+
+/* The server closed client with code, and the sink reported states. */
+static void
+assert_closed (DslTestClient * client, gushort code, StateLog * log,
+    const gchar * states)
+{
+  g_assert_true (dsl_test_client_wait_closed (client, 10000));
+  g_assert_cmpuint (client->close_code, ==, code);
+  assert_states (log, states);
+  dsl_test_client_free (client);
+}
+
 /* ------------------------------------------------------------------ */
 
 static void
@@ -610,10 +634,7 @@ test_malformed_messages (void)
   /* far above any SDP */
   huge = g_strnfill (1024 * 1024, 'x');
   soup_websocket_connection_send_text (client->connection, huge);
-  g_assert_true (dsl_test_client_wait_closed (client, 10000));
-  g_assert_cmpuint (client->close_code, ==, 1009);
-  assert_states (&log, "IC");
-  dsl_test_client_free (client);
+  assert_closed (client, 1009, &log, "IC");
   teardown ();
   g_string_free (log.states, TRUE);
 }
@@ -641,22 +662,14 @@ test_connection_close (void)
   DslTestReceiver *rx;
   guint port;
 
-  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
-          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
-  dsl_sink_webrtc_client_listener_add (L"webrtc-sink", state_log_listener,
-      &log);
-  make_pipeline (L"webrtc-sink", TRUE);
-  port = start_server ();
+  port = one_sink (&log, TRUE);
 
   client = connect_and_wait_offer (port);
   g_assert_cmpuint (dsl_sink_webrtc_connection_close (L"webrtc-sink"), ==,
       DSL_RESULT_SUCCESS);
   g_assert_cmpuint (dsl_sink_webrtc_connection_close (L"webrtc-sink"), ==,
       DSL_RESULT_SINK_WEBRTC_CONNECTION_CLOSED_FAILED);
-  g_assert_true (dsl_test_client_wait_closed (client, 10000));
-  g_assert_cmpuint (client->close_code, ==, 1000);
-  assert_states (&log, "IC");
-  dsl_test_client_free (client);
+  assert_closed (client, 1000, &log, "IC");
 
   /* available again, with media */
   rx = dsl_test_receiver_start (port, "/ws", 1, 30, NULL);
@@ -675,12 +688,7 @@ test_remove_and_delete_while_connected (void)
   DslTestClient *client;
   guint port;
 
-  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
-          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
-  dsl_sink_webrtc_client_listener_add (L"webrtc-sink", state_log_listener,
-      &log);
-  make_pipeline (L"webrtc-sink", TRUE);
-  port = start_server ();
+  port = one_sink (&log, TRUE);
   client = connect_and_wait_offer (port);
 
   g_assert_cmpuint (dsl_component_delete (L"webrtc-sink"), ==,
@@ -782,21 +790,13 @@ test_stop_before_play_closes_viewer (void)
   DslTestClient *client;
   guint port;
 
-  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
-          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
-  dsl_sink_webrtc_client_listener_add (L"webrtc-sink", state_log_listener,
-      &log);
-  make_pipeline (L"webrtc-sink", FALSE);
-  port = start_server ();
+  port = one_sink (&log, FALSE);
   client = dsl_test_client_new (port, "/ws");
   g_assert_true (dsl_test_client_wait_done (client, 10000));
   g_assert_nonnull (client->connection);
   assert_states (&log, "I");
   g_assert_cmpuint (dsl_pipeline_stop (L"pipeline"), ==, DSL_RESULT_SUCCESS);
-  g_assert_true (dsl_test_client_wait_closed (client, 10000));
-  g_assert_cmpuint (client->close_code, ==, 1001);
-  assert_states (&log, "IC");
-  dsl_test_client_free (client);
+  assert_closed (client, 1001, &log, "IC");
   teardown ();
   g_string_free (log.states, TRUE);
 }
@@ -808,18 +808,10 @@ test_pipeline_stop_closes_viewer (void)
   DslTestClient *client;
   guint port;
 
-  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
-          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
-  dsl_sink_webrtc_client_listener_add (L"webrtc-sink", state_log_listener,
-      &log);
-  make_pipeline (L"webrtc-sink", TRUE);
-  port = start_server ();
+  port = one_sink (&log, TRUE);
   client = connect_and_wait_offer (port);
   g_assert_cmpuint (dsl_pipeline_stop (L"pipeline"), ==, DSL_RESULT_SUCCESS);
-  g_assert_true (dsl_test_client_wait_closed (client, 10000));
-  g_assert_cmpuint (client->close_code, ==, 1001);
-  assert_states (&log, "IC");
-  dsl_test_client_free (client);
+  assert_closed (client, 1001, &log, "IC");
   teardown ();
   g_string_free (log.states, TRUE);
 }
@@ -832,18 +824,10 @@ test_no_answer_fails (void)
   guint port;
 
   g_setenv ("DSL_WEBRTC_ANSWER_TIMEOUT_MS", "1000", TRUE);
-  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
-          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
-  dsl_sink_webrtc_client_listener_add (L"webrtc-sink", state_log_listener,
-      &log);
-  make_pipeline (L"webrtc-sink", TRUE);
-  port = start_server ();
+  port = one_sink (&log, TRUE);
   client = connect_and_wait_offer (port);
   /* never answer */
-  g_assert_true (dsl_test_client_wait_closed (client, 10000));
-  g_assert_cmpuint (client->close_code, ==, 1011);
-  assert_states (&log, "IFC");
-  dsl_test_client_free (client);
+  assert_closed (client, 1011, &log, "IFC");
   g_unsetenv ("DSL_WEBRTC_ANSWER_TIMEOUT_MS");
   teardown ();
   g_string_free (log.states, TRUE);
@@ -858,22 +842,14 @@ test_refused_answer_fails (void)
   DslTestClient *client;
   guint port;
 
-  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
-          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
-  dsl_sink_webrtc_client_listener_add (L"webrtc-sink", state_log_listener,
-      &log);
-  make_pipeline (L"webrtc-sink", TRUE);
-  port = start_server ();
+  port = one_sink (&log, TRUE);
   client = connect_and_wait_offer (port);
   soup_websocket_connection_send_text (client->connection,
       "{\"type\":\"sdp\",\"data\":{\"type\":\"answer\",\"sdp\":"
       "\"v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\ns=-\\r\\nt=0 0\\r\\n"
       "m=audio 9 UDP/TLS/RTP/SAVPF 111\\r\\nc=IN IP4 0.0.0.0\\r\\n"
       "a=rtpmap:111 opus/48000/2\\r\\n\"}}");
-  g_assert_true (dsl_test_client_wait_closed (client, 10000));
-  g_assert_cmpuint (client->close_code, ==, 1011);
-  assert_states (&log, "IFC");
-  dsl_test_client_free (client);
+  assert_closed (client, 1011, &log, "IFC");
   teardown ();
   g_string_free (log.states, TRUE);
 }

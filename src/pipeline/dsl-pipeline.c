@@ -724,76 +724,59 @@ dsl_pipeline_get_state_by_name (const gchar * name, guint * state)
   return DSL_RESULT_SUCCESS;
 }
 
-DslReturnType
-dsl_pipeline_add_state_change_listener (const gchar * name,
-    dsl_state_change_listener_cb listener, gpointer client_data)
+/* The four listener services differ only in the list and the words. */
+static DslReturnType
+change_listener (const gchar * name, gboolean eos, gboolean add,
+    GCallback listener, gpointer client_data)
 {
   DslPipeline *self = find_pipeline (name);
+  const gchar *kind = eos ? "EOS" : "state change";
+  GPtrArray *listeners;
 
   if (!self) {
     GST_ERROR ("pipeline '%s' was not found", name);
     return DSL_RESULT_PIPELINE_NAME_NOT_FOUND;
   }
-  if (add_listener (self->state_listeners, G_CALLBACK (listener),
-          client_data) != DSL_RESULT_SUCCESS) {
-    GST_ERROR ("pipeline '%s': this state change listener was already added",
-        name);
+  listeners = eos ? self->eos_listeners : self->state_listeners;
+  if (add && add_listener (listeners, listener, client_data)
+      != DSL_RESULT_SUCCESS) {
+    GST_ERROR ("pipeline '%s': this %s listener was already added", name,
+        kind);
     return DSL_RESULT_PIPELINE_CALLBACK_ADD_FAILED;
   }
+  if (!add && remove_listener (listeners, listener) != DSL_RESULT_SUCCESS) {
+    GST_ERROR ("pipeline '%s': this %s listener was not found", name, kind);
+    return DSL_RESULT_PIPELINE_CALLBACK_REMOVE_FAILED;
+  }
   return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_pipeline_add_state_change_listener (const gchar * name,
+    dsl_state_change_listener_cb listener, gpointer client_data)
+{
+  return change_listener (name, FALSE, TRUE, G_CALLBACK (listener),
+      client_data);
 }
 
 DslReturnType
 dsl_pipeline_remove_state_change_listener (const gchar * name,
     dsl_state_change_listener_cb listener)
 {
-  DslPipeline *self = find_pipeline (name);
-
-  if (!self) {
-    GST_ERROR ("pipeline '%s' was not found", name);
-    return DSL_RESULT_PIPELINE_NAME_NOT_FOUND;
-  }
-  if (remove_listener (self->state_listeners, G_CALLBACK (listener))
-      != DSL_RESULT_SUCCESS) {
-    GST_ERROR ("pipeline '%s': this state change listener was not found",
-        name);
-    return DSL_RESULT_PIPELINE_CALLBACK_REMOVE_FAILED;
-  }
-  return DSL_RESULT_SUCCESS;
+  return change_listener (name, FALSE, FALSE, G_CALLBACK (listener), NULL);
 }
 
 DslReturnType
 dsl_pipeline_add_eos_listener (const gchar * name,
     dsl_eos_listener_cb listener, gpointer client_data)
 {
-  DslPipeline *self = find_pipeline (name);
-
-  if (!self) {
-    GST_ERROR ("pipeline '%s' was not found", name);
-    return DSL_RESULT_PIPELINE_NAME_NOT_FOUND;
-  }
-  if (add_listener (self->eos_listeners, G_CALLBACK (listener), client_data)
-      != DSL_RESULT_SUCCESS) {
-    GST_ERROR ("pipeline '%s': this EOS listener was already added", name);
-    return DSL_RESULT_PIPELINE_CALLBACK_ADD_FAILED;
-  }
-  return DSL_RESULT_SUCCESS;
+  return change_listener (name, TRUE, TRUE, G_CALLBACK (listener),
+      client_data);
 }
 
 DslReturnType
 dsl_pipeline_remove_eos_listener (const gchar * name,
     dsl_eos_listener_cb listener)
 {
-  DslPipeline *self = find_pipeline (name);
-
-  if (!self) {
-    GST_ERROR ("pipeline '%s' was not found", name);
-    return DSL_RESULT_PIPELINE_NAME_NOT_FOUND;
-  }
-  if (remove_listener (self->eos_listeners, G_CALLBACK (listener))
-      != DSL_RESULT_SUCCESS) {
-    GST_ERROR ("pipeline '%s': this EOS listener was not found", name);
-    return DSL_RESULT_PIPELINE_CALLBACK_REMOVE_FAILED;
-  }
-  return DSL_RESULT_SUCCESS;
+  return change_listener (name, TRUE, FALSE, G_CALLBACK (listener), NULL);
 }
