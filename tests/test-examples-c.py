@@ -22,29 +22,25 @@ Environment (set by the test runner):
 The examples listen on 127.0.0.1 only; nothing goes beyond loopback.
 """
 
-import json
 import os
-import queue
 import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-SOURCE_ROOT = Path(os.environ.get('DSL_SOURCE_ROOT',
-                                  Path(__file__).resolve().parent.parent))
-BUILD_ROOT = Path(os.environ.get('DSL_BUILD_ROOT', SOURCE_ROOT / 'build'))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+from dsltap import (BUILD_ROOT, RECEIVER, Child, decoded,  # noqa: E402
+                    exits_0, listening, make_clip, receive, receiver_args,
+                    run_cases, start_example)
+
 POST_PLAY = os.environ.get('DSL_EXAMPLE_POST_PLAY',
                            str(BUILD_ROOT / 'examples' / 'c' /
                                'webrtc_connect_post_play'))
 PRE_PLAY = os.environ.get('DSL_EXAMPLE_PRE_PLAY',
                           str(BUILD_ROOT / 'examples' / 'c' /
                               'webrtc_connect_pre_play'))
-RECEIVER = os.environ.get('DSL_TEST_RECEIVER',
-                          str(BUILD_ROOT / 'tests' / 'receiver' /
-                              'dsl-test-receiver'))
 
 WIDTH, HEIGHT, FRAMES = 1280, 720, 60
 PATH_LINE = 'client_listener: path = /ws'
@@ -52,173 +48,8 @@ INITIATED_LINE = 'sink_listener: current_state = 1'
 CLOSED_LINE = 'sink_listener: current_state = 0'
 
 
-def child_env():
-    env = dict(os.environ)
-    env.setdefault('DSL_WEBRTC_ICE_ADDRESSES', '127.0.0.1')
-    return env
-
-
-# ---------------------------------------------------------------------------
-# TAP: each case declares how many results it gives; those it could not
-# give (a failed precondition, an exception) are reported as failures.
-# ---------------------------------------------------------------------------
-
-class Tap:
-    def __init__(self, plan):
-        self.plan = plan
-        self.count = 0
-        self.failed = 0
-        print('1..{}'.format(plan), flush=True)
-
-    def result(self, ok, name, diagnostics=None):
-        self.count += 1
-        if not ok:
-            self.failed += 1
-        print('{} {} - {}'.format('ok' if ok else 'not ok', self.count, name),
-              flush=True)
-        if not ok and diagnostics:
-            self.diag(diagnostics)
-        return ok
-
-    @staticmethod
-    def diag(text):
-        for line in str(text).rstrip().splitlines()[-60:]:
-            print('# ' + line, flush=True)
-
-    def finish(self):
-        if self.count != self.plan:
-            self.diag('ran {} tests, planned {}'.format(self.count,
-                                                        self.plan))
-            self.failed += 1
-        return 1 if self.failed else 0
-
-
-class Case:
-    def __init__(self, tap, title, planned):
-        self.tap = tap
-        self.title = title
-        self.planned = planned
-        self.given = 0
-
-    def result(self, ok, name, diagnostics=None):
-        self.given += 1
-        return self.tap.result(ok, self.title + ': ' + name, diagnostics)
-
-    def fail_rest(self, reason):
-        while self.given < self.planned:
-            self.result(False, 'not run', reason)
-
-
-# ---------------------------------------------------------------------------
-# A child process in its own session, stdout read line by line
-# ---------------------------------------------------------------------------
-
-class Child:
-    def __init__(self, args):
-        self.args = [str(a) for a in args]
-        self.stderr_file = tempfile.TemporaryFile(mode='w+')
-        self.process = subprocess.Popen(
-            self.args, env=child_env(), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=self.stderr_file, text=True,
-            bufsize=1, start_new_session=True)
-        self.lines = []
-        self.queue = queue.Queue()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            line = line.rstrip('\n')
-            self.lines.append(line)
-            self.queue.put(line)
-        self.queue.put(None)
-
-    def wait_for_line(self, prefix, timeout):
-        """The first new stdout line starting with prefix, or None."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            try:
-                line = self.queue.get(timeout=remaining)
-            except queue.Empty:
-                return None
-            if line is None:
-                self.queue.put(None)
-                return None
-            if line.startswith(prefix):
-                return line
-
-    def wait(self, timeout):
-        """The exit status, or None if the child is still running."""
-        try:
-            status = self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-        self.reader.join(5)
-        return status
-
-    def kill(self):
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.process.wait()
-        self.reader.join(5)
-
-    def stderr(self):
-        self.stderr_file.seek(0)
-        return self.stderr_file.read()
-
-    def output(self):
-        return ('$ {}\nstdout:\n{}\nstderr (last lines):\n{}'.format(
-            ' '.join(self.args), '\n'.join(self.lines),
-            '\n'.join(self.stderr().splitlines()[-30:])))
-
-
-def start_example(program, *options):
-    """The example listening on 127.0.0.1 and its port (None if it never
-    said it listens)."""
-    child = Child([program, '--port', '0', '--bind', '127.0.0.1', *options])
-    line = child.wait_for_line('listening on port ', 30)
-    try:
-        port = int(line.split()[-1]) if line else None
-    except ValueError:
-        port = None
-    return child, port
-
-
-def receiver_args(port, frames=FRAMES, *extra):
-    return [RECEIVER, '--url', 'ws://127.0.0.1:{}/ws'.format(port),
-            '--frames', str(frames), '--timeout', '30', *extra]
-
-
-def run_receiver(port, frames=FRAMES):
-    """(exit status, the peers' JSON results, text for diagnostics)."""
-    try:
-        done = subprocess.run(receiver_args(port, frames),
-                              stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=60)
-    except subprocess.TimeoutExpired as error:
-        return None, [], 'receiver did not exit within 60 s: {}'.format(error)
-    peers = []
-    for line in done.stdout.splitlines():
-        if line.strip().startswith('{'):
-            try:
-                peers.append(json.loads(line))
-            except ValueError:
-                pass
-    text = 'receiver exit {}\nstdout:\n{}\nstderr (last lines):\n{}'.format(
-        done.returncode, done.stdout,
-        '\n'.join(done.stderr.splitlines()[-30:]))
-    return done.returncode, peers, text
-
-
-def got_frames(peers, frames=FRAMES, width=WIDTH, height=HEIGHT):
-    return (len(peers) == 1 and peers[0].get('frames', 0) >= frames and
-            (peers[0].get('width'), peers[0].get('height')) == (width,
-                                                                 height))
+def ws_url(port):
+    return 'ws://127.0.0.1:{}/ws'.format(port)
 
 
 def in_order(lines, wanted):
@@ -232,9 +63,9 @@ def in_order(lines, wanted):
 def view_and_check(case, child, port, frames=FRAMES, width=WIDTH,
                    height=HEIGHT, label='the viewer'):
     """The receiver views the example: 1 result."""
-    status, peers, text = run_receiver(port, frames)
-    return case.result(status == 0 and got_frames(peers, frames, width,
-                                                  height),
+    status, peers, text = receive(ws_url(port), frames)
+    return case.result(status == 0 and len(peers) == 1 and
+                       decoded(peers[0], frames, width, height),
                        '{} decodes {} frames of {}x{}'.format(
                            label, frames, width, height),
                        text + '\n' + child.output())
@@ -245,16 +76,12 @@ def view_and_check(case, child, port, frames=FRAMES, width=WIDTH,
 # ---------------------------------------------------------------------------
 
 def case_pre_play(case):
-    child, port = start_example(PRE_PLAY)
+    child, port = start_example([PRE_PLAY])
     try:
-        if not case.result(port is not None and port > 0,
-                           'listening on port {}'.format(port),
-                           child.output()):
+        if not listening(case, child, port):
             return
         view_and_check(case, child, port)
-        status = child.wait(15)
-        case.result(status == 0, 'exits 0 by itself after CLOSED',
-                    'exit {}\n{}'.format(status, child.output()))
+        exits_0(case, child, 'exits 0 by itself after CLOSED')
         lines = child.lines
         case.result(in_order(lines, [PATH_LINE, INITIATED_LINE,
                                      CLOSED_LINE]),
@@ -280,26 +107,17 @@ def case_pre_play(case):
 def case_pre_play_file(case):
     with tempfile.TemporaryDirectory(prefix='dsl-examples-c-') as folder:
         clip = Path(folder) / 'clip.mp4'
-        done = subprocess.run(
-            ['gst-launch-1.0', '-q', 'videotestsrc', 'num-buffers=60', '!',
-             'video/x-raw,width=320,height=240,framerate=30/1', '!',
-             'x264enc', '!', 'mp4mux', '!', 'filesink',
-             'location={}'.format(clip)], stdin=subprocess.DEVNULL,
-            capture_output=True, text=True, timeout=60)
-        if done.returncode != 0 or not clip.exists():
-            case.fail_rest('cannot make a clip with gst-launch-1.0: exit {}'
-                           '\n{}{}'.format(done.returncode, done.stdout,
-                                           done.stderr))
+        status, text = make_clip(clip)
+        if status != 0 or not clip.exists():
+            case.fail_rest('cannot make a clip with gst-launch-1.0: ' + text)
             return
-        child, port = start_example(PRE_PLAY, '--file', clip)
+        child, port = start_example([PRE_PLAY], '--file', clip)
         try:
             if port is None:
                 case.fail_rest('not listening\n' + child.output())
                 return
             view_and_check(case, child, port, 60, 320, 240)
-            status = child.wait(15)
-            case.result(status == 0, 'exits 0 by itself after CLOSED',
-                        'exit {}\n{}'.format(status, child.output()))
+            exits_0(case, child, 'exits 0 by itself after CLOSED')
         finally:
             child.kill()
 
@@ -309,16 +127,12 @@ def case_pre_play_file(case):
 # ---------------------------------------------------------------------------
 
 def case_post_play(case):
-    child, port = start_example(POST_PLAY, '--exit-after-viewers', '1')
+    child, port = start_example([POST_PLAY], '--exit-after-viewers', '1')
     try:
-        if not case.result(port is not None and port > 0,
-                           'listening on port {}'.format(port),
-                           child.output()):
+        if not listening(case, child, port):
             return
         view_and_check(case, child, port)
-        status = child.wait(15)
-        case.result(status == 0, 'exits 0 after the viewer closed',
-                    'exit {}\n{}'.format(status, child.output()))
+        exits_0(case, child, 'exits 0 after the viewer closed')
         case.result(in_order(child.lines, [PATH_LINE, INITIATED_LINE,
                                            CLOSED_LINE]),
                     'listener calls: path = /ws, current_state = 1, '
@@ -332,7 +146,7 @@ def case_post_play(case):
 def case_post_play_two_viewers(case):
     """The first viewer's sink is removed and deleted when it leaves, so a
     second viewer gets a new one."""
-    child, port = start_example(POST_PLAY, '--exit-after-viewers', '2')
+    child, port = start_example([POST_PLAY], '--exit-after-viewers', '2')
     try:
         if port is None:
             case.fail_rest('not listening\n' + child.output())
@@ -350,15 +164,15 @@ def case_post_play_two_viewers(case):
 
 
 def case_post_play_sigint(case):
-    child, port = start_example(POST_PLAY)
+    child, port = start_example([POST_PLAY])
     receiver = None
     try:
         if port is None:
             case.fail_rest('not listening\n' + child.output())
             return
         # a viewer that stays connected after 10 frames
-        receiver = Child(receiver_args(port, 10, '--hold', '60'))
-        initiated = child.wait_for_line(INITIATED_LINE, 20)
+        receiver = Child(receiver_args(ws_url(port), 10, '--hold', '60'))
+        initiated = child.wait_for_prefix(INITIATED_LINE, 20)
         time.sleep(1.0)   # media flows
         if initiated is None or receiver.process.poll() is not None:
             case.fail_rest('the viewer did not connect\n' + child.output() +
@@ -412,20 +226,7 @@ CASES = [
 
 
 def main():
-    tap = Tap(sum(count for _, count, _ in CASES))
-    for path in (POST_PLAY, PRE_PLAY, RECEIVER):
-        if not Path(path).exists():
-            tap.diag('missing: {}'.format(path))
-    for title, count, function in CASES:
-        case = Case(tap, title, count)
-        start = time.monotonic()
-        try:
-            function(case)
-        except Exception as error:   # a broken case must not stop the rest
-            case.fail_rest('exception: {!r}'.format(error))
-        case.fail_rest('the case ended early')
-        tap.diag('{}: {:.1f} s'.format(title, time.monotonic() - start))
-    return tap.finish()
+    return run_cases(CASES, (POST_PLAY, PRE_PLAY, RECEIVER))
 
 
 if __name__ == '__main__':

@@ -21,23 +21,19 @@ The examples listen on 127.0.0.1 only; nothing goes beyond loopback.
 """
 
 import ast
-import json
-import os
-import queue
 import signal
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
-SOURCE_ROOT = Path(os.environ.get('DSL_SOURCE_ROOT',
-                                  Path(__file__).resolve().parent.parent))
-BUILD_ROOT = Path(os.environ.get('DSL_BUILD_ROOT', SOURCE_ROOT / 'build'))
-RECEIVER = os.environ.get('DSL_TEST_RECEIVER',
-                          str(BUILD_ROOT / 'tests' / 'receiver' /
-                              'dsl-test-receiver'))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+import dsltap  # noqa: E402
+from dsltap import (BUILD_ROOT, RECEIVER, SOURCE_ROOT, Case,  # noqa: E402
+                    Child, Tap, decoded, exits_0, listening, receive,
+                    start_example)
+
 LIBRARY = BUILD_ROOT / 'src' / 'libdsl.so'
 PYTHON_DIR = SOURCE_ROOT / 'python'
 EXAMPLES = SOURCE_ROOT / 'examples' / 'python'
@@ -46,109 +42,9 @@ WIDTH, HEIGHT, FRAMES = 1280, 720, 60
 
 
 def child_env(**extra):
-    env = dict(os.environ)
-    env['DSL_LIBRARY'] = str(LIBRARY)
-    env.setdefault('DSL_WEBRTC_ICE_ADDRESSES', '127.0.0.1')
-    env['PYTHONUNBUFFERED'] = '1'
-    env['PYTHONDONTWRITEBYTECODE'] = '1'
-    env.update(extra)
-    return env
-
-
-# ---------------------------------------------------------------------------
-# TAP
-# ---------------------------------------------------------------------------
-
-class Tap:
-    def __init__(self, plan):
-        self.plan = plan
-        self.count = 0
-        self.failed = 0
-        print('1..{}'.format(plan), flush=True)
-
-    def result(self, ok, name, diagnostics=None):
-        self.count += 1
-        if not ok:
-            self.failed += 1
-        print('{} {} - {}'.format('ok' if ok else 'not ok', self.count, name),
-              flush=True)
-        if not ok and diagnostics:
-            self.diag(diagnostics)
-        return ok
-
-    @staticmethod
-    def diag(text):
-        for line in str(text).rstrip().splitlines()[-60:]:
-            print('# ' + line, flush=True)
-
-    def finish(self):
-        while self.count < self.plan:
-            self.result(False, 'not run')
-        if self.count > self.plan:
-            self.diag('ran {} tests, planned {}'.format(self.count, self.plan))
-            self.failed += 1
-        return 1 if self.failed else 0
-
-
-# ---------------------------------------------------------------------------
-# A child process whose stdout is read line by line in the background
-# ---------------------------------------------------------------------------
-
-class Child:
-    def __init__(self, args, env):
-        self.stderr_file = tempfile.TemporaryFile(mode='w+')
-        self.process = subprocess.Popen(
-            args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=self.stderr_file, text=True, bufsize=1)
-        self.lines = []
-        self.queue = queue.Queue()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            line = line.rstrip('\n')
-            self.lines.append(line)
-            self.queue.put(line)
-        self.queue.put(None)
-
-    def wait_for_line(self, prefix, timeout):
-        """The first new stdout line starting with prefix, or None."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            try:
-                line = self.queue.get(timeout=remaining)
-            except queue.Empty:
-                return None
-            if line is None:
-                return None
-            if line.startswith(prefix):
-                return line
-
-    def wait(self, timeout):
-        """The exit status, or None if the child is still running."""
-        try:
-            status = self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-        self.reader.join(5)
-        return status
-
-    def kill(self):
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.reader.join(5)
-
-    def output(self):
-        self.stderr_file.seek(0)
-        stderr = self.stderr_file.read()
-        return ('stdout:\n' + '\n'.join(self.lines) +
-                '\nstderr (last lines):\n' +
-                '\n'.join(stderr.splitlines()[-30:]))
+    return dsltap.child_env(**{'DSL_LIBRARY': str(LIBRARY),
+                               'PYTHONUNBUFFERED': '1',
+                               'PYTHONDONTWRITEBYTECODE': '1', **extra})
 
 
 def index_of(lines, needle, start=0):
@@ -156,27 +52,6 @@ def index_of(lines, needle, start=0):
         if needle in lines[i]:
             return i
     return -1
-
-
-def run_receiver(port):
-    args = [RECEIVER, '--url', 'ws://127.0.0.1:{}/ws'.format(port),
-            '--frames', str(FRAMES), '--timeout', '30']
-    try:
-        done = subprocess.run(args, stdin=subprocess.DEVNULL,
-                              capture_output=True, text=True, timeout=60)
-    except subprocess.TimeoutExpired as error:
-        return None, [], 'receiver did not exit within 60 s: {}'.format(error)
-    peers = []
-    for line in done.stdout.splitlines():
-        line = line.strip()
-        if line.startswith('{'):
-            try:
-                peers.append(json.loads(line))
-            except ValueError:
-                pass
-    text = 'receiver exit {}\nstdout:\n{}\nstderr:\n{}'.format(
-        done.returncode, done.stdout, done.stderr)
-    return done.returncode, peers, text
 
 
 # ---------------------------------------------------------------------------
@@ -438,90 +313,71 @@ PRE_PLAY_TESTS = 6
 POST_PLAY_TESTS = 7
 
 
-def start_example(script, extra=()):
-    args = [sys.executable, str(EXAMPLES / script), '--port', '0',
-            '--bind', '127.0.0.1', *extra]
-    child = Child(args, child_env())
-    line = child.wait_for_line('listening on port ', 30)
-    port = None
-    if line:
-        try:
-            port = int(line.split()[-1])
-        except ValueError:
-            port = None
-    return child, port
+def start_python_example(script, *options):
+    return start_example([sys.executable, EXAMPLES / script], *options,
+                         env=child_env())
 
 
-def view_and_check(tap, child, port, name):
-    """The receiver views the example: 2 tests."""
-    status, peers, text = run_receiver(port)
-    tap.result(status == 0, name + ': the receiver decoded the stream',
-               text + '\n' + child.output())
-    peer = peers[0] if len(peers) == 1 else {}
-    tap.result(len(peers) == 1 and peer.get('frames', 0) >= FRAMES
-               and (peer.get('width'), peer.get('height')) == (WIDTH, HEIGHT),
-               name + ': {} frames of {}x{}'.format(FRAMES, WIDTH, HEIGHT),
-               'peers: {!r}'.format(peers))
+def view_and_check(case, child, port):
+    """The receiver views the example: 2 results."""
+    status, peers, text = receive('ws://127.0.0.1:{}/ws'.format(port), FRAMES)
+    case.result(status == 0, 'the receiver decoded the stream',
+                text + '\n' + child.output())
+    case.result(len(peers) == 1 and decoded(peers[0], FRAMES, WIDTH, HEIGHT),
+                '{} frames of {}x{}'.format(FRAMES, WIDTH, HEIGHT),
+                'peers: {!r}'.format(peers))
 
 
 def test_pre_play(tap):
-    name = 'pre-play example'
-    child, port = start_example('1file_webrtc_connect_pre_play.py')
+    case = Case(tap, 'pre-play example', PRE_PLAY_TESTS)
+    child, port = start_python_example('1file_webrtc_connect_pre_play.py')
     try:
-        if not tap.result(port is not None and port > 0,
-                          name + ': listening on port {}'.format(port),
-                          child.output()):
+        if not listening(case, child, port):
             return
-        view_and_check(tap, child, port, name)
-        status = child.wait(15)
-        tap.result(status == 0, name + ': exits 0 by itself after CLOSED',
-                   'exit {}\n{}'.format(status, child.output()))
+        view_and_check(case, child, port)
+        exits_0(case, child, 'exits 0 by itself after CLOSED')
         lines = child.lines
         initiated = index_of(lines, 'current_state = 1')
         closed = index_of(lines, 'current_state = 0', initiated + 1)
-        tap.result(initiated >= 0 and closed > initiated,
-                   name + ': current_state = 1, then current_state = 0',
-                   child.output())
-        tap.result(bool(lines) and lines[-1] == 'DSL_RESULT_SUCCESS'
-                   and index_of(lines, 'dsl_pipeline_play returned '
-                                'DSL_RESULT_SUCCESS') >= 0,
-                   name + ': played on INITIATED, prints DSL_RESULT_SUCCESS',
-                   child.output())
+        case.result(initiated >= 0 and closed > initiated,
+                    'current_state = 1, then current_state = 0',
+                    child.output())
+        case.result(bool(lines) and lines[-1] == 'DSL_RESULT_SUCCESS'
+                    and index_of(lines, 'dsl_pipeline_play returned '
+                                 'DSL_RESULT_SUCCESS') >= 0,
+                    'played on INITIATED, prints DSL_RESULT_SUCCESS',
+                    child.output())
     finally:
         child.kill()
 
 
 def test_post_play(tap):
-    name = 'post-play example'
-    child, port = start_example('1file_webrtc_connect_post_play.py',
-                                ['--exit-after-viewers', '1'])
+    case = Case(tap, 'post-play example', POST_PLAY_TESTS)
+    child, port = start_python_example('1file_webrtc_connect_post_play.py',
+                                       '--exit-after-viewers', '1')
     try:
-        if not tap.result(port is not None and port > 0,
-                          name + ': listening on port {}'.format(port),
-                          child.output()):
+        if not listening(case, child, port):
             return
-        view_and_check(tap, child, port, name)
-        status = child.wait(15)
-        tap.result(status == 0, name + ': exits 0 after the viewer closed',
-                   'exit {}\n{}'.format(status, child.output()))
+        view_and_check(case, child, port)
+        exits_0(case, child, 'exits 0 after the viewer closed')
         lines = child.lines
         path = index_of(lines, 'path = /ws')
-        tap.result(path >= 0, name + ': the server client listener saw '
-                   'path = /ws', child.output())
+        case.result(path >= 0, 'the server client listener saw path = /ws',
+                    child.output())
         initiated = index_of(lines, 'current_state = 1', path + 1)
         closed = index_of(lines, 'current_state = 0', initiated + 1)
-        tap.result(path >= 0 and initiated > path and closed > initiated,
-                   name + ': then current_state = 1, then current_state = 0',
-                   child.output())
-        tap.result(bool(lines) and lines[-1] == 'DSL_RESULT_SUCCESS',
-                   name + ': prints DSL_RESULT_SUCCESS', child.output())
+        case.result(path >= 0 and initiated > path and closed > initiated,
+                    'then current_state = 1, then current_state = 0',
+                    child.output())
+        case.result(bool(lines) and lines[-1] == 'DSL_RESULT_SUCCESS',
+                    'prints DSL_RESULT_SUCCESS', child.output())
     finally:
         child.kill()
 
 
 def test_post_play_sigint(tap):
     name = 'post-play example'
-    child, port = start_example('1file_webrtc_connect_post_play.py')
+    child, port = start_python_example('1file_webrtc_connect_post_play.py')
     try:
         status = None
         if port:
@@ -539,8 +395,8 @@ def test_post_play_sigint(tap):
 
 def test_failure_path(tap):
     name = 'pre-play example'
-    child = Child([sys.executable, str(EXAMPLES /
-                                       '1file_webrtc_connect_pre_play.py'),
+    child = Child([sys.executable,
+                   EXAMPLES / '1file_webrtc_connect_pre_play.py',
                    '--port', '0', '--bind', 'not-an-address'], child_env())
     try:
         status = child.wait(30)
@@ -564,7 +420,7 @@ def main():
     test_post_play(tap)
     test_post_play_sigint(tap)
     test_failure_path(tap)
-    return tap.finish()
+    return tap.finish(fill=True)
 
 
 if __name__ == '__main__':

@@ -24,30 +24,26 @@ Environment (set by the test runner):
 Everything listens and connects on 127.0.0.1 only.
 """
 
-import json
 import os
-import queue
 import re
 import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+from dsltap import (BUILD_ROOT, RECEIVER, SOURCE_ROOT, Child,  # noqa: E402
+                    decoded, json_lines, make_clip, receive, receiver_args,
+                    run, run_cases)
 
 # The page must play again within 5 s of a restart; a sanitized server
 # starts several times slower, so that run allows three times as long.
 REPLAY_LIMIT_MS = 5000 * (3 if os.environ.get('DSL_SANITIZED') else 1)
 
-SOURCE_ROOT = Path(os.environ.get('DSL_SOURCE_ROOT',
-                                  Path(__file__).resolve().parent.parent))
-BUILD_ROOT = Path(os.environ.get('DSL_BUILD_ROOT', SOURCE_ROOT / 'build'))
 SERVE = os.environ.get('DSL_WEBRTC_SERVE',
                        str(BUILD_ROOT / 'tools' / 'dsl-webrtc-serve'))
-RECEIVER = os.environ.get('DSL_TEST_RECEIVER',
-                          str(BUILD_ROOT / 'tests' / 'receiver' /
-                              'dsl-test-receiver'))
 VIEW_MJS = SOURCE_ROOT / 'tests' / 'browser' / 'view.mjs'
 VIEWER_PAGE = SOURCE_ROOT / 'src' / 'server' / 'www' / 'index.html'
 PROTOCOL_PAGE = SOURCE_ROOT / 'tests' / 'browser' / 'dsl-protocol-page.html'
@@ -60,195 +56,6 @@ OPTIONS = ['--port', '--bind', '--path', '--file', '--uri', '--v4l2',
            '--height', '--framerate', '--stun', '--turn', '--ice-addresses',
            '--max-viewers']
 EXIT_SKIP = 77
-
-
-def child_env():
-    env = dict(os.environ)
-    env.setdefault('DSL_WEBRTC_ICE_ADDRESSES', '127.0.0.1')
-    return env
-
-
-# ---------------------------------------------------------------------------
-# TAP: each case declares how many results it gives; a case that stops
-# early (an exception, or a failed precondition) has the rest reported as
-# failures, so the plan always holds.
-# ---------------------------------------------------------------------------
-
-class Tap:
-    def __init__(self, plan):
-        self.plan = plan
-        self.count = 0
-        self.failed = 0
-        print('1..{}'.format(plan), flush=True)
-
-    def result(self, ok, name, diagnostics=None):
-        self.count += 1
-        if not ok:
-            self.failed += 1
-        print('{} {} - {}'.format('ok' if ok else 'not ok', self.count, name),
-              flush=True)
-        if not ok and diagnostics:
-            self.diag(diagnostics)
-        return ok
-
-    def skip(self, name, reason):
-        self.count += 1
-        print('ok {} - {} # SKIP {}'.format(self.count, name, reason),
-              flush=True)
-
-    @staticmethod
-    def diag(text):
-        for line in str(text).rstrip().splitlines()[-60:]:
-            print('# ' + line, flush=True)
-
-    def finish(self):
-        if self.count != self.plan:
-            self.diag('ran {} tests, planned {}'.format(self.count,
-                                                        self.plan))
-            self.failed += 1
-        return 1 if self.failed else 0
-
-
-class Case:
-    """One case's view of the TAP stream: at most `planned` results."""
-
-    def __init__(self, tap, title, planned):
-        self.tap = tap
-        self.title = title
-        self.planned = planned
-        self.given = 0
-
-    def result(self, ok, name, diagnostics=None):
-        self.given += 1
-        return self.tap.result(ok, self.title + ': ' + name, diagnostics)
-
-    def skip(self, name, reason):
-        self.given += 1
-        self.tap.skip(self.title + ': ' + name, reason)
-
-    def skip_rest(self, reason):
-        while self.given < self.planned:
-            self.skip('skipped', reason)
-
-    def fail_rest(self, reason):
-        while self.given < self.planned:
-            self.result(False, 'not run', reason)
-
-
-# ---------------------------------------------------------------------------
-# Child processes, each in its own session (so Ctrl-C at the terminal goes
-# to the test only, and a child's own children can be killed with it);
-# stdout and stderr are read line by line in the background.
-# ---------------------------------------------------------------------------
-
-class Child:
-    def __init__(self, args):
-        self.args = [str(a) for a in args]
-        self.process = subprocess.Popen(
-            self.args, env=child_env(), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            bufsize=1, start_new_session=True)
-        self.lines = []
-        self.errors = []
-        self.queue = queue.Queue()
-        self.readers = [
-            threading.Thread(target=self._read, daemon=True,
-                             args=(self.process.stdout, self.lines, True)),
-            threading.Thread(target=self._read, daemon=True,
-                             args=(self.process.stderr, self.errors, False)),
-        ]
-        for reader in self.readers:
-            reader.start()
-
-    def _read(self, stream, store, queued):
-        for line in stream:
-            line = line.rstrip('\n')
-            store.append(line)
-            if queued:
-                self.queue.put((time.monotonic(), line))
-        if queued:
-            self.queue.put((time.monotonic(), None))
-
-    def wait_for_line(self, match, timeout):
-        """(arrival time, line) of the first new stdout line for which
-        match(line) is true, or (None, None) at the timeout or the end."""
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None, None
-            try:
-                when, line = self.queue.get(timeout=remaining)
-            except queue.Empty:
-                return None, None
-            if line is None:
-                self.queue.put((when, None))   # the end stays visible
-                return None, None
-            if match(line):
-                return when, line
-
-    def wait_for_stderr(self, needle, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if any(needle in line for line in list(self.errors)):
-                return True
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        return any(needle in line for line in list(self.errors))
-
-    def signal(self, number):
-        if self.process.poll() is None:
-            self.process.send_signal(number)
-
-    def wait(self, timeout):
-        """The exit status, or None if the child is still running."""
-        try:
-            status = self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-        for reader in self.readers:
-            reader.join(5)
-        return status
-
-    def kill(self):
-        """Kills the child and whatever it started (its process group)."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self.process.wait()
-        for reader in self.readers:
-            reader.join(5)
-
-    def output(self):
-        return ('$ {}\nstdout:\n{}\nstderr (last lines):\n{}'.format(
-            ' '.join(self.args), '\n'.join(self.lines),
-            '\n'.join(self.errors[-30:])))
-
-
-def json_lines(lines):
-    out = []
-    for line in lines:
-        line = line.strip()
-        if line.startswith('{'):
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                pass
-    return out
-
-
-def run(args, timeout):
-    """(status, stdout lines, stderr text) of a short-lived child; the
-    status is 'timeout' if it had to be killed."""
-    child = Child(args)
-    try:
-        status = child.wait(timeout)
-        return ('timeout' if status is None else status, list(child.lines),
-                '\n'.join(child.errors))
-    finally:
-        child.kill()
 
 
 class Server:
@@ -271,22 +78,6 @@ class Server:
 
     def stop(self):
         self.child.kill()
-
-
-def receive(url, frames=60, peers=1, timeout=30):
-    """Runs the C receiver: (status, peers' JSON results, text)."""
-    status, lines, errors = run([RECEIVER, '--url', url, '--peers', peers,
-                                 '--frames', frames, '--timeout', timeout],
-                                timeout + 30)
-    text = 'receiver exit {}\nstdout:\n{}\nstderr (last lines):\n{}'.format(
-        status, '\n'.join(lines), '\n'.join(errors.splitlines()[-30:]))
-    return status, json_lines(lines), text
-
-
-def decoded(peer, frames, width, height, codec=None):
-    return (peer.get('frames', 0) >= frames and
-            (peer.get('width'), peer.get('height')) == (width, height) and
-            (codec is None or peer.get('codec') == codec))
 
 
 def view(*args, timeout=90):
@@ -432,15 +223,10 @@ def case_max_viewers(case):
 def case_file(case):
     with tempfile.TemporaryDirectory(prefix='dsl-serve-') as folder:
         clip = Path(folder) / 'clip.mp4'
-        status, lines, errors = run(
-            ['gst-launch-1.0', '-q', 'videotestsrc', 'num-buffers=60', '!',
-             'video/x-raw,width=320,height=240,framerate=30/1', '!',
-             'x264enc', '!', 'mp4mux', '!', 'filesink',
-             'location={}'.format(clip)], 60)
+        status, text = make_clip(clip)
         if status != 0 or not clip.exists():
             case.result(False, 'a 2 s clip is made with gst-launch-1.0',
-                        'exit {}\n{}\n{}'.format(status, '\n'.join(lines),
-                                                 errors))
+                        text)
             return
         server = Server('--file', clip)
         try:
@@ -468,8 +254,8 @@ def case_signal(case, number):
             case.fail_rest('no URL announced\n' + server.output())
             return
         # a viewer that stays connected
-        receiver = Child([RECEIVER, '--url', server.ws(), '--frames', '10',
-                          '--hold', '60', '--timeout', '90'])
+        receiver = Child(receiver_args(server.ws(), 10, '--hold', '60',
+                                       timeout=90))
         joined, _ = server.child.wait_for_line(
             lambda l: ' joined on /ws ' in l, 20)
         playing = receiver.wait_for_stderr('first frame', 20)
@@ -636,20 +422,7 @@ CASES = [
 
 
 def main():
-    tap = Tap(sum(count for _, count, _ in CASES))
-    for path in (SERVE, RECEIVER):
-        if not Path(path).exists():
-            tap.diag('missing: {}'.format(path))
-    for title, count, function in CASES:
-        case = Case(tap, title, count)
-        start = time.monotonic()
-        try:
-            function(case)
-        except Exception as error:   # a broken case must not stop the rest
-            case.fail_rest('exception: {!r}'.format(error))
-        case.fail_rest('the case ended early')
-        tap.diag('{}: {:.1f} s'.format(title, time.monotonic() - start))
-    return tap.finish()
+    return run_cases(CASES, (SERVE, RECEIVER))
 
 
 if __name__ == '__main__':
