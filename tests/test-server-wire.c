@@ -116,7 +116,7 @@ assert_get (guint port, const gchar * path, guint status,
   g_autoptr (GBytes) body = NULL;
   g_autofree gchar *type = NULL;
 
-  g_assert_cmpuint (dsl_test_http_get_full (port, path, &body, &type), ==,
+  g_assert_cmpuint (dsl_test_http_get (port, path, &body, &type), ==,
       status);
   if (content_type)
     g_assert_cmpstr (type, ==, content_type);
@@ -130,7 +130,7 @@ assert_not_served (guint port, const gchar * path)
 {
   g_autoptr (GBytes) body = NULL;
   g_autofree gchar *type = NULL;
-  guint status = dsl_test_http_get_full (port, path, &body, &type);
+  guint status = dsl_test_http_get (port, path, &body, &type);
 
   g_assert_true (status == 400 || status == 404);
   g_assert_false (body_contains (body, "secret"));

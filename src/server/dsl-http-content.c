@@ -38,13 +38,6 @@ dsl_http_content_new (void)
   return g_new0 (DslHttpContent, 1);
 }
 
-void
-dsl_http_content_free (DslHttpContent * self)
-{
-  g_free (self->folder);
-  g_free (self);
-}
-
 gboolean
 dsl_http_content_set_root (DslHttpContent * self, const gchar * folder)
 {

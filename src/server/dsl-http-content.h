@@ -11,9 +11,9 @@ G_BEGIN_DECLS
 
 typedef struct _DslHttpContent DslHttpContent;
 
-/* Starts with the built-in viewer page. */
+/* Starts with the built-in viewer page. Lives as long as the server
+ * singleton, that is, as long as the process. */
 DslHttpContent *dsl_http_content_new (void);
-void dsl_http_content_free (DslHttpContent * self);
 
 /* NULL: the built-in page; "": nothing; else a folder that must exist.
  * Returns FALSE (and logs) for a folder that does not exist. */

@@ -13,16 +13,29 @@ release_on_closed (SoupWebsocketConnection * connection, gpointer unused)
   g_object_unref (connection);
 }
 
+/* A close frame holds at most 123 bytes of reason: cut at a character. */
+static gchar *
+close_reason (const gchar * reason)
+{
+  const gchar *end = reason;
+
+  while (*end && g_utf8_next_char (end) - reason <= 123)
+    end = g_utf8_next_char (end);
+  return g_strndup (reason, end - reason);
+}
+
 void
 dsl_websocket_close_and_release (SoupWebsocketConnection * connection,
     gushort code, const gchar * reason)
 {
+  g_autofree gchar *cut = close_reason (reason ? reason : "");
+
   if (soup_websocket_connection_get_state (connection) !=
       SOUP_WEBSOCKET_STATE_OPEN)
     return;
   g_signal_connect (g_object_ref (connection), "closed",
       G_CALLBACK (release_on_closed), NULL);
-  soup_websocket_connection_close (connection, code, reason);
+  soup_websocket_connection_close (connection, code, cut);
 }
 
 /* libsoup (every version) replaces the codes 1012-1014 of the IANA
@@ -35,7 +48,8 @@ dsl_websocket_close_with_registry_code (SoupWebsocketConnection * connection,
 {
   GIOStream *io = soup_websocket_connection_get_io_stream (connection);
   GOutputStream *out = g_io_stream_get_output_stream (io);
-  gsize reason_len = MIN (strlen (reason), 123);
+  g_autofree gchar *cut = close_reason (reason);
+  gsize reason_len = strlen (cut);
   guint8 frame[4 + 123];
   g_autoptr (GError) error = NULL;
 
@@ -43,7 +57,7 @@ dsl_websocket_close_with_registry_code (SoupWebsocketConnection * connection,
   frame[1] = (guint8) (2 + reason_len);
   frame[2] = code >> 8;
   frame[3] = code & 0xff;
-  memcpy (frame + 4, reason, reason_len);
+  memcpy (frame + 4, cut, reason_len);
   if (!g_output_stream_write_all (out, frame, 4 + reason_len, NULL, NULL,
           &error) || !g_output_stream_flush (out, NULL, &error))
     GST_WARNING ("failed to send close code %u: %s", code, error->message);

@@ -225,12 +225,18 @@ fail (DslWebrtcSession * self, const gchar * reason)
 /* ------------------------------------------------------------------ */
 /* Work handed over from webrtcbin's threads to the main context. */
 
+typedef enum
+{
+  HANDOVER_SEND,        /* text: a message for the client */
+  HANDOVER_OFFER,       /* text: the offer; an answer is now due */
+  HANDOVER_FAILURE,     /* text: why the connection cannot work */
+} HandoverKind;
+
 typedef struct
 {
   DslWebrtcSession *session;
+  HandoverKind kind;
   gchar *text;
-  gboolean is_offer;
-  gboolean is_failure;
 } Handover;
 
 typedef struct
@@ -281,37 +287,37 @@ handover_dispatch (gpointer data)
 {
   Handover *h = data;
   DslWebrtcSession *self = h->session;
-  guint timeout_ms;
 
   if (self->closed)
     return G_SOURCE_REMOVE;
-  if (h->is_failure) {
-    fail (self, h->text);
-  } else if (h->is_offer) {
-    send_text (self, h->text);
-    self->awaiting_answer = TRUE;
-    if (!self->answer_timeout) {
-      timeout_ms = answer_timeout_ms ();
-      self->answer_timeout = dsl_context_timeout (timeout_ms,
-          answer_timeout_cb, dsl_webrtc_session_ref (self),
-          (GDestroyNotify) dsl_webrtc_session_unref);
-    }
-  } else {
-    send_text (self, h->text);
+  switch (h->kind) {
+    case HANDOVER_FAILURE:
+      fail (self, h->text);
+      break;
+    case HANDOVER_OFFER:
+      send_text (self, h->text);
+      self->awaiting_answer = TRUE;
+      if (!self->answer_timeout)
+        self->answer_timeout = dsl_context_timeout (answer_timeout_ms (),
+            answer_timeout_cb, dsl_webrtc_session_ref (self),
+            (GDestroyNotify) dsl_webrtc_session_unref);
+      break;
+    case HANDOVER_SEND:
+      send_text (self, h->text);
+      break;
   }
   return G_SOURCE_REMOVE;
 }
 
+/* Any thread; takes text. */
 static void
-hand_over (DslWebrtcSession * self, gchar * text, gboolean is_offer,
-    gboolean is_failure)
+hand_over (DslWebrtcSession * self, HandoverKind kind, gchar * text)
 {
   Handover *h = g_new0 (Handover, 1);
 
   h->session = dsl_webrtc_session_ref (self);
+  h->kind = kind;
   h->text = text;
-  h->is_offer = is_offer;
-  h->is_failure = is_failure;
   dsl_context_post (handover_dispatch, h, handover_free);
 }
 
@@ -325,10 +331,10 @@ local_description_set_cb (GstPromise * promise, gpointer data)
 
   gst_promise_unref (promise);
   g_mutex_lock (&self->lock);
-  hand_over (self, g_steal_pointer (&flight->text), TRUE, FALSE);
+  hand_over (self, HANDOVER_OFFER, g_steal_pointer (&flight->text));
   for (guint i = 0; i < self->early_candidates->len; i++)
-    hand_over (self, g_strdup (g_ptr_array_index (self->early_candidates, i)),
-        FALSE, FALSE);
+    hand_over (self, HANDOVER_SEND,
+        g_strdup (g_ptr_array_index (self->early_candidates, i)));
   g_ptr_array_set_size (self->early_candidates, 0);
   self->offer_posted = TRUE;
   g_mutex_unlock (&self->lock);
@@ -358,8 +364,8 @@ offer_created_cb (GstPromise * promise, gpointer data)
         &offer, NULL);
   gst_promise_unref (promise);
   if (!offer) {
-    hand_over (self, g_strdup ("webrtcbin could not create an offer"), FALSE,
-        TRUE);
+    hand_over (self, HANDOVER_FAILURE,
+        g_strdup ("webrtcbin could not create an offer"));
     return;
   }
   flight = g_new0 (OfferInFlight, 1);
@@ -393,7 +399,7 @@ ice_candidate_cb (GstElement * webrtcbin, guint mline, gchar * candidate,
 
   g_mutex_lock (&self->lock);
   if (self->offer_posted)
-    hand_over (self, text, FALSE, FALSE);
+    hand_over (self, HANDOVER_SEND, text);
   else
     g_ptr_array_add (self->early_candidates, text);
   g_mutex_unlock (&self->lock);
@@ -409,7 +415,7 @@ connection_state_cb (GstElement * webrtcbin, GParamSpec * pspec, gpointer data)
   g_object_get (webrtcbin, "connection-state", &state, NULL);
   GST_DEBUG ("%s: peer connection state %d", self->name, state);
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
-    hand_over (self, g_strdup ("ICE or DTLS failed"), FALSE, TRUE);
+    hand_over (self, HANDOVER_FAILURE, g_strdup ("ICE or DTLS failed"));
 }
 
 /* webrtcbin thread */
@@ -424,8 +430,9 @@ remote_description_set_cb (GstPromise * promise, gpointer data)
       || (reply && gst_structure_get (reply, "error", G_TYPE_ERROR, &error,
               NULL))) {
     /* the only offer was answered wrongly: this connection cannot work */
-    hand_over (self, g_strdup_printf ("the answer was refused: %s",
-            error ? error->message : "no reason given"), FALSE, TRUE);
+    hand_over (self, HANDOVER_FAILURE,
+        g_strdup_printf ("the answer was refused: %s",
+            error ? error->message : "no reason given"));
     g_clear_error (&error);
   }
   gst_promise_unref (promise);

@@ -290,50 +290,25 @@ http_is_done (gpointer data)
 
 guint
 dsl_test_http_get (guint port, const gchar * path, GBytes ** body,
-    const gchar * first_header, ...)
-{
-  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
-  g_autoptr (SoupSession) session = soup_session_new ();
-  HttpGet get = { 0 };
-  va_list args;
-
-  get.msg = soup_message_new (SOUP_METHOD_GET, url);
-  g_assert_nonnull (get.msg);
-  va_start (args, first_header);
-  for (const gchar * name = first_header; name; name = va_arg (args, const gchar *)) {
-    const gchar *value = va_arg (args, const gchar *);
-    soup_message_headers_append (soup_message_get_request_headers (get.msg),
-        name, value);
-  }
-  va_end (args);
-  soup_session_send_and_read_async (session, get.msg, G_PRIORITY_DEFAULT, NULL,
-      http_done_cb, &get);
-  g_assert_true (dsl_test_wait_until (http_is_done, &get, 10000));
-  if (body)
-    *body = get.body;
-  else if (get.body)
-    g_bytes_unref (get.body);
-  g_object_unref (get.msg);
-  g_free (get.content_type);
-  return get.status;
-}
-
-guint
-dsl_test_http_get_full (guint port, const gchar * path, GBytes ** body,
     gchar ** content_type)
 {
   g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
   g_autoptr (SoupSession) session = soup_session_new ();
-  HttpGet get = { 0 };
   g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  HttpGet get = { 0 };
 
+  /* the path as given, escapes and dot segments included */
   get.msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
   g_assert_nonnull (get.msg);
   soup_session_send_and_read_async (session, get.msg, G_PRIORITY_DEFAULT, NULL,
       http_done_cb, &get);
   g_assert_true (dsl_test_wait_until (http_is_done, &get, 10000));
-  *body = get.body;
-  *content_type = get.content_type;
+  if (body)
+    *body = g_steal_pointer (&get.body);
+  if (content_type)
+    *content_type = g_steal_pointer (&get.content_type);
+  g_clear_pointer (&get.body, g_bytes_unref);
+  g_free (get.content_type);
   g_object_unref (get.msg);
   return get.status;
 }

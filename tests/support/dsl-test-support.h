@@ -55,14 +55,10 @@ void dsl_test_client_free (DslTestClient * self);
 gushort dsl_test_raw_close_code (guint port, const gchar * path,
     gchar ** reason, guint timeout_ms);
 
-/* Sends a plain HTTP GET and returns the status (0 on transport error);
- * body, if not NULL, receives the body. Extra headers: NULL-terminated
- * name, value pairs. */
+/* Sends a plain HTTP GET of path exactly as given and returns the status
+ * (0 on transport error); body and content_type, when not NULL, receive
+ * the body and the Content-Type header (unref / g_free them). */
 guint dsl_test_http_get (guint port, const gchar * path, GBytes ** body,
-    const gchar * first_header, ...);
-
-/* A GET that also gives the Content-Type (g_free it). */
-guint dsl_test_http_get_full (guint port, const gchar * path, GBytes ** body,
     gchar ** content_type);
 
 /* A Signaling Transceiver whose availability the test sets; it records
