@@ -2,6 +2,7 @@
  * result codes, data flow, dynamic sinks, listeners, files that end and
  * files that loop, and calls from another thread. */
 #include "DslApi.h"
+#include "dsl-test-support.h"
 #include "core/dsl-context.h"
 #include "pipeline/dsl-component.h"
 #include "pipeline/dsl-pipeline.h"
@@ -21,32 +22,8 @@ static gchar *media_path;
  * Helpers
  * --------------------------------------------------------------- */
 
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-tick (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Iterates the default main context until cond(data) or the deadline. A
- * short tick wakes the loop up, so conditions on streaming-thread
- * counters are seen promptly. */
-static gboolean
-wait_until (Condition cond, gpointer data, guint timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
-  GSource *source = g_timeout_source_new (5);
-  gboolean ok;
-
-  g_source_set_callback (source, tick, NULL, NULL);
-  g_source_attach (source, g_main_context_default ());
-  while (!(ok = cond (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_destroy (source);
-  g_source_unref (source);
-  return ok;
-}
+/* Conditions on streaming-thread counters: checked every 10 ms. */
+#define wait_until dsl_test_poll_until
 
 static DslComponent *
 component (const gchar * name)
