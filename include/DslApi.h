@@ -274,6 +274,43 @@ DslReturnType dsl_websocket_server_bind_address_set(const wchar_t* address);
  */
 DslReturnType dsl_websocket_server_http_root_set(const wchar_t* folder);
 
+/**
+ * extension: dead-peer detection for every WebSocket. The server sends a
+ * ping every interval_s seconds; a WebSocket on which nothing arrives for
+ * timeout_s seconds, or whose peer stops reading what the server sends, is
+ * closed with 1001 and its sink reports CLOSED. Defaults: 5 and 20 (a
+ * frozen viewer is gone within 30 s). Needs 1 <= interval_s < timeout_s;
+ * takes effect at once, also on open WebSockets.
+ */
+DslReturnType dsl_websocket_server_keepalive_set(uint interval_s,
+    uint timeout_s);
+DslReturnType dsl_websocket_server_keepalive_get(uint* interval_s,
+    uint* timeout_s);
+
+/**
+ * extension: how long a client may take. header_timeout_s: from connecting,
+ * or from the first byte of a later request, until the whole request has
+ * arrived, WebSocket upgrades included (default 10). idle_timeout_s: how long
+ * a plain HTTP connection may stay open without a request, or take to read
+ * an answer (default 30). Both at least 1; take effect at once.
+ */
+DslReturnType dsl_websocket_server_timeouts_set(uint header_timeout_s,
+    uint idle_timeout_s);
+DslReturnType dsl_websocket_server_timeouts_get(uint* header_timeout_s,
+    uint* idle_timeout_s);
+
+/**
+ * extension: how many connections at once. max_pending: connections that
+ * are not WebSockets (HTTP requests, upgrades under way, idle keep-alive
+ * connections); one more closes the oldest of them (default 256).
+ * max_websockets: open WebSockets; an upgrade beyond it gets HTTP 503
+ * (default 512). Both at least 1; apply to connections that come next.
+ */
+DslReturnType dsl_websocket_server_connection_limits_set(uint max_pending,
+    uint max_websockets);
+DslReturnType dsl_websocket_server_connection_limits_get(uint* max_pending,
+    uint* max_websockets);
+
 /* ------------------------------------------------------------------------
  * General services
  * --------------------------------------------------------------------- */

@@ -568,7 +568,7 @@ _dsl_sink_webrtc_servers_get = _bind(
 
 
 def dsl_sink_webrtc_servers_get(name):
-    """Returns (retval, stun_server, turn_server); None for an unset one."""
+    """Returns (retval, stun_server, turn_server); '' for an unset one."""
     stun_server = c_wchar_p()
     turn_server = c_wchar_p()
     retval = _dsl_sink_webrtc_servers_get(

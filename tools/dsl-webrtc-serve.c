@@ -98,21 +98,36 @@ wide (const gchar * s)
   return s ? (wchar_t *) g_utf8_to_ucs4 (s, -1, NULL, NULL, NULL) : NULL;
 }
 
+/* One viewer: the sink made for its connection. */
+typedef struct
+{
+  wchar_t *name;
+} Viewer;
+
+static void
+viewer_free (Viewer * viewer)
+{
+  g_free (viewer->name);
+  g_free (viewer);
+}
+
 /* A viewer left: its sink leaves the pipeline and is deleted, right here
- * in its own listener. */
+ * in its own listener. The listener goes first, so it acts once per
+ * connection whatever else the sink reports afterwards. */
 static void
 viewer_listener (dsl_webrtc_connection_data * info, void *client_data)
 {
-  wchar_t *name = client_data;
+  Viewer *viewer = client_data;
 
   if (info->current_state != DSL_SOCKET_CONNECTION_STATE_CLOSED)
     return;
-  dsl_pipeline_component_remove (PIPELINE, name);
-  dsl_component_delete (name);
+  dsl_sink_webrtc_client_listener_remove (viewer->name, viewer_listener);
+  dsl_pipeline_component_remove (PIPELINE, viewer->name);
+  dsl_component_delete (viewer->name);
   viewers--;
-  printf ("viewer %ls left (%u watching)\n", name, viewers);
+  printf ("viewer %ls left (%u watching)\n", viewer->name, viewers);
   fflush (stdout);
-  g_free (name);
+  viewer_free (viewer);
 }
 
 /* A WebSocket opened: make a sink for it before the server looks for one. */
@@ -120,27 +135,29 @@ static void
 server_listener (const wchar_t * path, void *client_data)
 {
   g_autofree gchar *name = g_strdup_printf ("viewer-%u", ++next_viewer);
-  wchar_t *wname = wide (name);
   g_autofree wchar_t *stun = wide (opt.stun), *turn = wide (opt.turn);
+  Viewer *viewer;
 
   if (viewers >= (guint) opt.max_viewers) {
     printf ("viewer on %ls refused: %u watching already\n", path, viewers);
     fflush (stdout);
-    g_free (wname);
     return;
   }
-  if (!check (dsl_sink_webrtc_new (wname, stun, turn, encoder_value,
+  viewer = g_new0 (Viewer, 1);
+  viewer->name = wide (name);
+  if (!check (dsl_sink_webrtc_new (viewer->name, stun, turn, encoder_value,
               opt.bitrate, opt.iframe_interval), "dsl_sink_webrtc_new")
-      || !check (dsl_sink_webrtc_client_listener_add (wname, viewer_listener,
-              wname), "dsl_sink_webrtc_client_listener_add")
-      || !check (dsl_pipeline_component_add (PIPELINE, wname),
+      || !check (dsl_sink_webrtc_client_listener_add (viewer->name,
+              viewer_listener, viewer), "dsl_sink_webrtc_client_listener_add")
+      || !check (dsl_pipeline_component_add (PIPELINE, viewer->name),
           "dsl_pipeline_component_add")) {
-    dsl_component_delete (wname);
-    g_free (wname);
+    dsl_component_delete (viewer->name);
+    viewer_free (viewer);
     return;
   }
   viewers++;
-  printf ("viewer %ls joined on %ls (%u watching)\n", wname, path, viewers);
+  printf ("viewer %ls joined on %ls (%u watching)\n", viewer->name, path,
+      viewers);
   fflush (stdout);
 }
 

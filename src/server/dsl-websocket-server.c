@@ -2,6 +2,7 @@
 #include "server/dsl-websocket-server.h"
 #include "server/dsl-http-content.h"
 #include "server/dsl-websocket-close.h"
+#include "server/dsl-websocket-path.h"
 #include "core/dsl-context.h"
 #include "core/dsl-log.h"
 #include "core/dsl-wstring.h"
@@ -28,7 +29,7 @@ typedef struct
 struct _DslWebsocketServer
 {
   SoupServer *soup;
-  GPtrArray *paths;            /* gchar*, decoded; "/ws" first */
+  DslWebsocketPaths *paths;    /* decoded; "/ws" first */
   GPtrArray *listeners;        /* ClientListener* (GRcBox), in order added */
   GPtrArray *transceivers;     /* DslSignalingTransceiver*, borrowed */
   gboolean listening;
@@ -41,15 +42,6 @@ struct _DslWebsocketServer
 static DslWebsocketServer *the_server;
 
 /* ------------------------------------------------------------------ */
-
-static gboolean
-is_served_path (DslWebsocketServer * self, const gchar * path)
-{
-  for (guint i = 0; i < self->paths->len; i++)
-    if (g_strcmp0 (g_ptr_array_index (self->paths, i), path) == 0)
-      return TRUE;
-  return FALSE;
-}
 
 static void
 call_client_listeners (DslWebsocketServer * self, const gchar * path)
@@ -132,7 +124,7 @@ websocket_path_cb (SoupServer * soup, SoupServerMessage * msg,
 {
   DslWebsocketServer *self = user_data;
 
-  if (!is_served_path (self, path))
+  if (!dsl_websocket_paths_contains (self->paths, path))
     dsl_http_content_serve (self->http, msg, path);
 }
 
@@ -148,7 +140,6 @@ http_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
 static void
 register_path (DslWebsocketServer * self, const gchar * path)
 {
-  g_ptr_array_add (self->paths, g_strdup (path));
   soup_server_add_handler (self->soup, path, websocket_path_cb, self, NULL);
   soup_server_add_websocket_handler (self->soup, path, NULL, NULL,
       websocket_cb, self, NULL);
@@ -163,13 +154,13 @@ dsl_websocket_server_get (void)
     DslWebsocketServer *self = g_new0 (DslWebsocketServer, 1);
 
     self->soup = soup_server_new ("server-header", "dsl-webrtc ", NULL);
-    self->paths = g_ptr_array_new_with_free_func (g_free);
+    self->paths = dsl_websocket_paths_new ();
     self->listeners =
         g_ptr_array_new_with_free_func ((GDestroyNotify) g_rc_box_release);
     self->transceivers = g_ptr_array_new ();
     self->http = dsl_http_content_new ();
     soup_server_add_handler (self->soup, NULL, http_cb, self, NULL);
-    register_path (self, DSL_WEBSOCKET_SERVER_DEFAULT_PATH);
+    register_path (self, DSL_WEBSOCKET_PATH_DEFAULT);
     the_server = self;
     GST_INFO ("WebSocket Server created");
   }
@@ -178,25 +169,6 @@ dsl_websocket_server_get (void)
 
 /* ------------------------------------------------------------------ */
 /* Paths */
-
-/* RFC 3986 pchar plus "/": unreserved, sub-delims, ":", "@", and
- * percent-encoded octets. */
-static gboolean
-is_uri_path (const gchar * path)
-{
-  static const gchar allowed[] = "-._~!$&'()*+,;=:@/";
-
-  for (const gchar * p = path; *p; p++) {
-    if (g_ascii_isalnum (*p) || strchr (allowed, *p))
-      continue;
-    if (*p == '%' && g_ascii_isxdigit (p[1]) && g_ascii_isxdigit (p[2])) {
-      p += 2;
-      continue;
-    }
-    return FALSE;
-  }
-  return TRUE;
-}
 
 DslReturnType
 dsl_websocket_server_add_path (DslWebsocketServer * self, const gchar * path)
@@ -207,16 +179,13 @@ dsl_websocket_server_add_path (DslWebsocketServer * self, const gchar * path)
     GST_ERROR ("cannot add path %s while listening", path);
     return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
   }
-  if (strlen (path) > DSL_WEBSOCKET_SERVER_PATH_MAX
-      || !g_str_has_prefix (path, "/ws/") || path[4] == '\0'
-      || !is_uri_path (path)
-      || !(decoded = g_uri_unescape_string (path, NULL))) {
+  if (!(decoded = dsl_websocket_path_check (path))) {
     GST_ERROR ("invalid WebSocket path '%s': it must start with /ws/, have "
         "a name after it, be a valid URI path and hold at most %d bytes",
-        path, DSL_WEBSOCKET_SERVER_PATH_MAX);
+        path, DSL_WEBSOCKET_PATH_MAX);
     return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
   }
-  if (is_served_path (self, decoded)) {
+  if (!dsl_websocket_paths_add (self->paths, decoded)) {
     GST_ERROR ("WebSocket path %s was already added", path);
     return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
   }

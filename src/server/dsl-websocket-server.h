@@ -15,9 +15,6 @@
 
 G_BEGIN_DECLS
 
-#define DSL_WEBSOCKET_SERVER_DEFAULT_PATH "/ws"
-#define DSL_WEBSOCKET_SERVER_PATH_MAX 1024
-
 /* WebSocket close codes the server and the transceivers use (RFC 6455). */
 #define DSL_CLOSE_NORMAL          1000
 #define DSL_CLOSE_GOING_AWAY      1001

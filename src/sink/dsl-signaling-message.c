@@ -108,6 +108,34 @@ parse_sdp (const gchar * text, GstSDPMessage ** out, gchar ** error)
   return TRUE;
 }
 
+/* json-glib 1.6 parses recursively with no depth limit: measure the
+ * nesting first, iteratively, so deep brackets never reach it. */
+static gboolean
+nesting_fits (const gchar * text, gsize length, guint max_depth)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < length; i++) {
+    gchar c = text[i];
+
+    if (in_string) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_string = FALSE;
+    } else if (c == '"') {
+      in_string = TRUE;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth)
+        return FALSE;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return TRUE;
+}
+
 gboolean
 dsl_signaling_message_parse (const gchar * text, gsize length,
     DslSignalingMessage * message, gchar ** error)
@@ -120,6 +148,11 @@ dsl_signaling_message_parse (const gchar * text, gsize length,
   gint64 index;
 
   memset (message, 0, sizeof *message);
+  if (!nesting_fits (text, length, DSL_SIGNALING_MAX_DEPTH)) {
+    *error = g_strdup_printf ("JSON nested deeper than %d levels",
+        DSL_SIGNALING_MAX_DEPTH);
+    return FALSE;
+  }
   if (!json_parser_load_from_data (parser, text, (gssize) length, &json_error)) {
     *error = g_strdup_printf ("invalid JSON: %s", json_error->message);
     return FALSE;

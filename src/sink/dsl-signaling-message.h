@@ -18,6 +18,10 @@ G_BEGIN_DECLS
  * 1009. */
 #define DSL_SIGNALING_MAX_MESSAGE (256 * 1024)
 
+/* DSL's messages nest three levels deep; deeper input is refused before
+ * it reaches json-glib's recursive parser. */
+#define DSL_SIGNALING_MAX_DEPTH 32
+
 typedef enum
 {
   DSL_SIGNALING_ANSWER,

@@ -28,6 +28,7 @@ struct _DslWebrtcSink
   GstElement *valve;
   GstElement *tee;
   DslWebrtcSession *session;           /* the connection, or NULL */
+  guint closed_pending;                /* CLOSED notifications not yet run */
   guint sessions_started;
   GPtrArray *listeners;                /* SinkListener (GRcBox) */
   gboolean registered;                 /* with the WebSocket Server */
@@ -76,6 +77,9 @@ notification_dispatch (gpointer data)
     if (!l->removed)
       l->func (&info, l->client_data);
   }
+  /* only now may the sink take a new connection (see is_available) */
+  if (n->state == DSL_SOCKET_CONNECTION_STATE_CLOSED)
+    n->sink->closed_pending--;
   return G_SOURCE_REMOVE;
 }
 
@@ -87,6 +91,8 @@ notify (DslWebrtcSink * self, guint state)
   GST_INFO ("'%s': connection state %u", self->component.name, state);
   n->sink = (DslWebrtcSink *) dsl_component_ref (&self->component);
   n->state = state;
+  if (state == DSL_SOCKET_CONNECTION_STATE_CLOSED)
+    self->closed_pending++;
   dsl_context_post (notification_dispatch, n, notification_free);
 }
 
@@ -127,7 +133,11 @@ transceiver_is_available (DslSignalingTransceiver * t)
 {
   DslWebrtcSink *self = SINK_FROM_TRANSCEIVER (t);
 
-  return self->component.pipeline && !self->session;
+  /* A sink whose connection closed is not available again until its
+   * CLOSED listeners have run: a listener that deletes the sink must
+   * never see a second connection land on it. */
+  return self->component.pipeline && !self->session
+      && self->closed_pending == 0;
 }
 
 static void
@@ -232,8 +242,12 @@ store_servers (DslWebrtcSink * self, const gchar * stun, const gchar * turn)
   g_free (self->turn_wide);
   self->stun_server = (stun && *stun) ? g_strdup (stun) : NULL;
   self->turn_server = (turn && *turn) ? g_strdup (turn) : NULL;
-  self->stun_wide = dsl_wstring_from_utf8 (self->stun_server);
-  self->turn_wide = dsl_wstring_from_utf8 (self->turn_server);
+  /* DSL returns L"" for an unset server, and DSL's own callers wrap the
+   * result in std::wstring, which throws on NULL */
+  self->stun_wide = dsl_wstring_from_utf8 (self->stun_server ?
+      self->stun_server : "");
+  self->turn_wide = dsl_wstring_from_utf8 (self->turn_server ?
+      self->turn_server : "");
 }
 
 DslReturnType
