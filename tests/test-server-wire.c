@@ -204,7 +204,7 @@ typedef struct
   GString *calls;
   DslTestTransceiver *transceiver;   /* to check the listener runs first */
   guint connects_seen;
-  gboolean on_main_thread;
+  gboolean off_main_thread;          /* sticky: any call on another thread */
   wchar_t path[64];
 } ListenerLog;
 
@@ -214,7 +214,8 @@ record (ListenerLog * log, const gchar * who, const wchar_t * path)
   g_string_append (log->calls, who);
   wcsncpy (log->path, path, 63);
   log->connects_seen += log->transceiver->connects;
-  log->on_main_thread = g_thread_self () == main_thread;
+  if (g_thread_self () != main_thread)
+    log->off_main_thread = TRUE;
 }
 
 static void
@@ -259,14 +260,17 @@ test_listener_order (void)
   g_assert_cmpstr (log.calls->str, ==, "312");
   g_assert_cmpint (wcscmp (log.path, L"/ws/caméra"), ==, 0);
   g_assert_cmpuint (log.connects_seen, ==, 0);  /* listeners ran first */
-  g_assert_true (log.on_main_thread);
+  g_assert_false (log.off_main_thread);
   g_assert_cmpuint (log.transceiver->connects, ==, 1);
   dsl_test_client_free (c);
 
   stop_server ();
-  dsl_websocket_server_client_listener_remove (listener_1);
-  dsl_websocket_server_client_listener_remove (listener_2);
-  dsl_websocket_server_client_listener_remove (listener_3);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_remove (listener_1),
+      ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_remove (listener_2),
+      ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_remove (listener_3),
+      ==, DSL_RESULT_SUCCESS);
   dsl_test_transceiver_free (log.transceiver);
   g_string_free (log.calls, TRUE);
 }
@@ -295,24 +299,55 @@ test_no_transceiver_1013 (void)
   dsl_test_transceiver_free (busy);
 }
 
+/* Each connection goes to the first available transceiver in the order
+ * they were added: a busy one is skipped, and the order is checked one
+ * connection at a time, not only in the totals. */
 static void
 test_first_available_in_order (void)
 {
+  DslTestTransceiver *busy = dsl_test_transceiver_new (FALSE);
   DslTestTransceiver *a = dsl_test_transceiver_new (TRUE);
   DslTestTransceiver *b = dsl_test_transceiver_new (TRUE);
+  DslTestTransceiver *c = dsl_test_transceiver_new (TRUE);
   guint port = start_server ();
-  DslTestClient *c1 = connect_client (port, "/ws");
-  DslTestClient *c2 = connect_client (port, "/ws");
+  DslTestClient *c1, *c2, *c3;
 
+  c1 = connect_client (port, "/ws");
+  g_assert_nonnull (c1->connection);
+  g_assert_cmpuint (busy->connects, ==, 0);
+  g_assert_cmpuint (a->connects, ==, 1);
+  g_assert_cmpuint (b->connects, ==, 0);
+  g_assert_cmpuint (c->connects, ==, 0);
+
+  c2 = connect_client (port, "/ws");
+  g_assert_nonnull (c2->connection);
   g_assert_cmpuint (a->connects, ==, 1);
   g_assert_cmpuint (b->connects, ==, 1);
+  g_assert_cmpuint (c->connects, ==, 0);
+
+  /* the first one free again comes before the last one */
+  dsl_test_client_free (c1);
+  g_assert_true (dsl_test_wait_until (transceiver_free_again, a, 10000));
+  c1 = connect_client (port, "/ws");
+  g_assert_nonnull (c1->connection);
+  g_assert_cmpuint (a->connects, ==, 2);
+  g_assert_cmpuint (c->connects, ==, 0);
+
+  c3 = connect_client (port, "/ws");
+  g_assert_nonnull (c3->connection);
+  g_assert_cmpuint (c->connects, ==, 1);
+  g_assert_cmpuint (busy->connects, ==, 0);
   g_assert_cmpuint (dsl_test_raw_close_code (port, "/ws", NULL, 10000), ==,
       1013);
+  g_assert_cmpuint (a->connects + b->connects + c->connects, ==, 4);
   dsl_test_client_free (c1);
   dsl_test_client_free (c2);
+  dsl_test_client_free (c3);
   stop_server ();
+  dsl_test_transceiver_free (busy);
   dsl_test_transceiver_free (a);
   dsl_test_transceiver_free (b);
+  dsl_test_transceiver_free (c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -344,10 +379,13 @@ removed_listener (const wchar_t * path, void *data)
   removed_calls++;
 }
 
+static DslReturnType removing_other_result;
+
 static void
 removing_other_listener (const wchar_t * path, void *data)
 {
-  dsl_websocket_server_client_listener_remove (removed_listener);
+  removing_other_result =
+      dsl_websocket_server_client_listener_remove (removed_listener);
 }
 
 static void
@@ -364,46 +402,60 @@ test_listener_reentrancy (void)
   DslTestClient *c;
 
   /* a listener creates the transceiver that takes the connection */
-  dsl_websocket_server_client_listener_add (creating_listener, NULL);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_add
+      (creating_listener, NULL), ==, DSL_RESULT_SUCCESS);
   c = connect_client (port, "/ws");
   g_assert_nonnull (created);
   g_assert_cmpuint (created->connects, ==, 1);
   dsl_test_client_free (c);
-  dsl_websocket_server_client_listener_remove (creating_listener);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_remove
+      (creating_listener), ==, DSL_RESULT_SUCCESS);
   dsl_test_transceiver_free (created);
 
   /* one removes itself: called once */
-  dsl_websocket_server_client_listener_add (self_removing_listener, NULL);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_add
+      (self_removing_listener, NULL), ==, DSL_RESULT_SUCCESS);
   for (int i = 0; i < 2; i++) {
     c = connect_client (port, "/ws");
     g_assert_true (dsl_test_client_wait_closed (c, 10000));
     dsl_test_client_free (c);
   }
   g_assert_cmpuint (self_removing_calls, ==, 1);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_remove
+      (self_removing_listener), ==,
+      DSL_RESULT_WEBSOCKET_SERVER_CLIENT_LISTENER_REMOVE_FAILED);
 
   /* one removes a later one before its turn: not called */
-  dsl_websocket_server_client_listener_add (removing_other_listener, NULL);
-  dsl_websocket_server_client_listener_add (removed_listener, NULL);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_add
+      (removing_other_listener, NULL), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_add
+      (removed_listener, NULL), ==, DSL_RESULT_SUCCESS);
+  removing_other_result = DSL_RESULT_INVALID_INPUT_PARAM;
   c = connect_client (port, "/ws");
   g_assert_true (dsl_test_client_wait_closed (c, 10000));
   dsl_test_client_free (c);
+  g_assert_cmpuint (removing_other_result, ==, DSL_RESULT_SUCCESS);
   g_assert_cmpuint (removed_calls, ==, 0);
   g_assert_cmpuint (dsl_websocket_server_client_listener_remove
       (removed_listener), ==,
       DSL_RESULT_WEBSOCKET_SERVER_CLIENT_LISTENER_REMOVE_FAILED);
-  dsl_websocket_server_client_listener_remove (removing_other_listener);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_remove
+      (removing_other_listener), ==, DSL_RESULT_SUCCESS);
 
   /* one stops listening: the new socket is closed as going away */
-  dsl_websocket_server_client_listener_add (stopping_listener, NULL);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_add
+      (stopping_listener, NULL), ==, DSL_RESULT_SUCCESS);
   c = connect_client (port, "/ws");
   g_assert_true (dsl_test_client_wait_closed (c, 10000));
   g_assert_cmpuint (c->close_code, ==, 1001);
   dsl_test_client_free (c);
-  dsl_websocket_server_client_listener_remove (stopping_listener);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_remove
+      (stopping_listener), ==, DSL_RESULT_SUCCESS);
   {
-    boolean listening;
+    boolean listening = DSL_TRUE;
     uint p;
-    dsl_websocket_server_listening_state_get (&listening, &p);
+    g_assert_cmpuint (dsl_websocket_server_listening_state_get (&listening,
+            &p), ==, DSL_RESULT_SUCCESS);
     g_assert_cmpuint (listening, ==, DSL_FALSE);
   }
 }
@@ -451,7 +503,9 @@ test_restart (void)
   /* the same port */
   g_assert_cmpuint (dsl_websocket_server_listening_start (port), ==,
       DSL_RESULT_SUCCESS);
-  dsl_websocket_server_listening_state_get (&listening, &p);
+  g_assert_cmpuint (dsl_websocket_server_listening_state_get (&listening, &p),
+      ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (listening, ==, DSL_TRUE);
   g_assert_cmpuint (p, ==, port);
   c = connect_client (port, "/ws");
   g_assert_nonnull (c->connection);
