@@ -124,12 +124,13 @@ def strings():
 def sink_getters():
     expect(dsl_sink_webrtc_new('webrtc-sink', 'stun://stun.example.org:3478',
                                None, DSL_ENCODER_SW_VP8, 1000000, 10), 0)
+    # an unset server is '' (DSL gives L""), never None
     expect(dsl_sink_webrtc_servers_get('webrtc-sink'),
-           (0, 'stun://stun.example.org:3478', None))
+           (0, 'stun://stun.example.org:3478', ''))
     expect(dsl_sink_webrtc_servers_set('webrtc-sink', None,
                                        'turn://u:p@turn.example.org:3478'), 0)
     expect(dsl_sink_webrtc_servers_get('webrtc-sink'),
-           (0, None, 'turn://u:p@turn.example.org:3478'))
+           (0, '', 'turn://u:p@turn.example.org:3478'))
     expect(dsl_sink_encode_settings_get('webrtc-sink'),
            (0, DSL_ENCODER_SW_VP8, 1000000, 10))
     expect(dsl_sink_encode_dimensions_get('webrtc-sink'), (0, 0, 0))

@@ -202,17 +202,31 @@ test_api (void)
           DSL_ENCODER_SW_H264, 0, 0), ==, DSL_RESULT_SINK_NAME_NOT_UNIQUE);
   g_assert_cmpuint (dsl_component_list_size (), ==, 1);
 
-  /* servers: unset ones come back as NULL */
+  /* servers: unset ones come back as L"", as in DSL (whose callers wrap
+   * them in std::wstring, which throws on NULL) */
   g_assert_cmpuint (dsl_sink_webrtc_servers_get (L"webrtc-sink", &stun,
           &turn), ==, DSL_RESULT_SUCCESS);
+  g_assert_nonnull (stun);
   g_assert_cmpint (wcscmp (stun, L"stun://stun.example.org:3478"), ==, 0);
-  g_assert_null (turn);
+  g_assert_nonnull (turn);
+  g_assert_cmpint (wcscmp (turn, L""), ==, 0);
   g_assert_cmpuint (dsl_sink_webrtc_servers_set (L"webrtc-sink", NULL,
           L"turn://u:p@turn.example.org:3478"), ==, DSL_RESULT_SUCCESS);
   g_assert_cmpuint (dsl_sink_webrtc_servers_get (L"webrtc-sink", &stun,
           &turn), ==, DSL_RESULT_SUCCESS);
-  g_assert_null (stun);
+  g_assert_nonnull (stun);
+  g_assert_cmpint (wcscmp (stun, L""), ==, 0);
+  g_assert_nonnull (turn);
   g_assert_cmpint (wcscmp (turn, L"turn://u:p@turn.example.org:3478"), ==, 0);
+  /* an empty string sets none */
+  g_assert_cmpuint (dsl_sink_webrtc_servers_set (L"webrtc-sink", L"", L""),
+      ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_servers_get (L"webrtc-sink", &stun,
+          &turn), ==, DSL_RESULT_SUCCESS);
+  g_assert_nonnull (stun);
+  g_assert_nonnull (turn);
+  g_assert_cmpint (wcscmp (stun, L""), ==, 0);
+  g_assert_cmpint (wcscmp (turn, L""), ==, 0);
   g_assert_cmpuint (dsl_sink_webrtc_servers_get (L"webrtc-sink", NULL,
           &turn), ==, DSL_RESULT_INVALID_INPUT_PARAM);
 
