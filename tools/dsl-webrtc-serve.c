@@ -30,6 +30,8 @@ static struct
   gint max_viewers;
   gchar *file, *uri, *v4l2;
   gboolean no_clock;
+  gint ping_interval, pong_timeout, header_timeout, idle_timeout;
+  gint max_pending, max_websockets;
 } opt = {
   .port = DSL_WEBSOCKET_SERVER_DEFAULT_WEBSOCKET_PORT,
   .encoder = NULL,
@@ -37,6 +39,9 @@ static struct
   .width = 1280,
   .height = 720,
   .max_viewers = 16,
+  .ping_interval = -1, .pong_timeout = -1,
+  .header_timeout = -1, .idle_timeout = -1,
+  .max_pending = -1, .max_websockets = -1,
 };
 
 static const GOptionEntry entries[] = {
@@ -74,6 +79,18 @@ static const GOptionEntry entries[] = {
       "Comma-separated local addresses for ICE host candidates (default: all)", "LIST"},
   {"max-viewers", 'm', 0, G_OPTION_ARG_INT, &opt.max_viewers,
       "Most viewers at once; more get 'busy' (default 16)", "N"},
+  {"ping-interval", 0, 0, G_OPTION_ARG_INT, &opt.ping_interval,
+      "Seconds between WebSocket pings (default 5)", "S"},
+  {"pong-timeout", 0, 0, G_OPTION_ARG_INT, &opt.pong_timeout,
+      "Close a viewer that sends nothing, or reads nothing, for this long (default 20)", "S"},
+  {"header-timeout", 0, 0, G_OPTION_ARG_INT, &opt.header_timeout,
+      "Seconds a client has to send a whole HTTP request (default 10)", "S"},
+  {"idle-timeout", 0, 0, G_OPTION_ARG_INT, &opt.idle_timeout,
+      "Seconds an HTTP connection may stay idle (default 30)", "S"},
+  {"max-pending", 0, 0, G_OPTION_ARG_INT, &opt.max_pending,
+      "Most connections that are not WebSockets; one more closes the oldest (default 256)", "N"},
+  {"max-websockets", 0, 0, G_OPTION_ARG_INT, &opt.max_websockets,
+      "Most WebSockets open at once; more get HTTP 503 (default 512)", "N"},
   {NULL}
 };
 
@@ -238,6 +255,35 @@ announce (gpointer unused)
   return G_SOURCE_REMOVE;
 }
 
+/* Options left at -1 keep the library's value. */
+static gboolean
+apply_limits (void)
+{
+  uint interval, timeout, header, idle, pending, websockets;
+
+  dsl_websocket_server_keepalive_get (&interval, &timeout);
+  dsl_websocket_server_timeouts_get (&header, &idle);
+  dsl_websocket_server_connection_limits_get (&pending, &websockets);
+  if (opt.ping_interval >= 0)
+    interval = opt.ping_interval;
+  if (opt.pong_timeout >= 0)
+    timeout = opt.pong_timeout;
+  if (opt.header_timeout >= 0)
+    header = opt.header_timeout;
+  if (opt.idle_timeout >= 0)
+    idle = opt.idle_timeout;
+  if (opt.max_pending >= 0)
+    pending = opt.max_pending;
+  if (opt.max_websockets >= 0)
+    websockets = opt.max_websockets;
+  return check (dsl_websocket_server_keepalive_set (interval, timeout),
+      "--ping-interval/--pong-timeout (need 1 <= interval < timeout)")
+      && check (dsl_websocket_server_timeouts_set (header, idle),
+      "--header-timeout/--idle-timeout (at least 1)")
+      && check (dsl_websocket_server_connection_limits_set (pending,
+          websockets), "--max-pending/--max-websockets (at least 1)");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -282,6 +328,8 @@ main (int argc, char **argv)
     return 2;
   }
 
+  if (!apply_limits ())
+    return 2;
   if (opt.ice_addresses) {
     g_autofree wchar_t *list = wide (opt.ice_addresses);
     if (!check (dsl_webrtc_ice_config_set (list, 0, 0), "--ice-addresses"))

@@ -85,3 +85,98 @@ dsl_websocket_server_http_root_set (const wchar_t * folder)
   DSL_API_OPTIONAL_STRING (f, folder);
   return dsl_websocket_server_set_http_root (dsl_websocket_server_get (), f);
 }
+
+/* The three pairs below change one part of the connection limits each. */
+static DslReturnType
+set_limits (const DslConnectionLimits * limits)
+{
+  return dsl_websocket_server_set_limits (dsl_websocket_server_get (),
+      limits);
+}
+
+static DslConnectionLimits
+get_limits (void)
+{
+  return *dsl_websocket_server_get_limits (dsl_websocket_server_get ());
+}
+
+DslReturnType
+dsl_websocket_server_keepalive_set (uint interval_s, uint timeout_s)
+{
+  DslConnectionLimits limits;
+
+  DSL_CONTEXT_SCOPE;
+  limits = get_limits ();
+  limits.ping_interval_s = interval_s;
+  limits.pong_timeout_s = timeout_s;
+  return set_limits (&limits);
+}
+
+DslReturnType
+dsl_websocket_server_keepalive_get (uint * interval_s, uint * timeout_s)
+{
+  DslConnectionLimits limits;
+
+  DSL_CONTEXT_SCOPE;
+  DSL_API_REQUIRE (interval_s);
+  DSL_API_REQUIRE (timeout_s);
+  limits = get_limits ();
+  *interval_s = limits.ping_interval_s;
+  *timeout_s = limits.pong_timeout_s;
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_websocket_server_timeouts_set (uint header_timeout_s, uint idle_timeout_s)
+{
+  DslConnectionLimits limits;
+
+  DSL_CONTEXT_SCOPE;
+  limits = get_limits ();
+  limits.header_timeout_s = header_timeout_s;
+  limits.idle_timeout_s = idle_timeout_s;
+  return set_limits (&limits);
+}
+
+DslReturnType
+dsl_websocket_server_timeouts_get (uint * header_timeout_s,
+    uint * idle_timeout_s)
+{
+  DslConnectionLimits limits;
+
+  DSL_CONTEXT_SCOPE;
+  DSL_API_REQUIRE (header_timeout_s);
+  DSL_API_REQUIRE (idle_timeout_s);
+  limits = get_limits ();
+  *header_timeout_s = limits.header_timeout_s;
+  *idle_timeout_s = limits.idle_timeout_s;
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_websocket_server_connection_limits_set (uint max_pending,
+    uint max_websockets)
+{
+  DslConnectionLimits limits;
+
+  DSL_CONTEXT_SCOPE;
+  limits = get_limits ();
+  limits.max_pending = max_pending;
+  limits.max_websockets = max_websockets;
+  return set_limits (&limits);
+}
+
+DslReturnType
+dsl_websocket_server_connection_limits_get (uint * max_pending,
+    uint * max_websockets)
+{
+  DslConnectionLimits limits;
+
+  DSL_CONTEXT_SCOPE;
+  DSL_API_REQUIRE (max_pending);
+  DSL_API_REQUIRE (max_websockets);
+  limits = get_limits ();
+  *max_pending = limits.max_pending;
+  *max_websockets = limits.max_websockets;
+  return DSL_RESULT_SUCCESS;
+}

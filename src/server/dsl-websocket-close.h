@@ -17,6 +17,12 @@ void dsl_websocket_close_and_release (SoupWebsocketConnection * connection,
 void dsl_websocket_close_with_registry_code (SoupWebsocketConnection *
     connection, gushort code, const gchar * reason);
 
+/* Writes a close frame straight to a server's output stream, without
+ * blocking, for when libsoup cannot (see above) or is not asked. The
+ * caller makes sure no other frame is half-written. */
+void dsl_websocket_write_close_frame (GOutputStream * out, gushort code,
+    const gchar * reason);
+
 G_END_DECLS
 
 #endif /* DSL_WEBSOCKET_CLOSE_H */

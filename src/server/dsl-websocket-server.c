@@ -1,5 +1,6 @@
 /* dsl-websocket-server.c - the WebSocket Server singleton on libsoup 3. */
 #include "server/dsl-websocket-server.h"
+#include "server/dsl-connection-guard.h"
 #include "server/dsl-http-content.h"
 #include "server/dsl-websocket-close.h"
 #include "server/dsl-websocket-path.h"
@@ -12,12 +13,8 @@
 
 #define GST_CAT_DEFAULT dsl_server_debug
 
-/* A hard cap on what libsoup buffers for one frame; it drops a larger
- * one abruptly. Transceivers apply their protocol's smaller limit and
- * close cleanly with 1009 (see dsl-signaling-message.h). */
-#define MAX_INCOMING_PAYLOAD (8 * 1024 * 1024)
-#define KEEPALIVE_INTERVAL_S 10
 #define LISTEN_BACKLOG 512
+#define RETRY_AFTER_S "5"
 
 typedef struct
 {
@@ -37,6 +34,7 @@ struct _DslWebsocketServer
   guint generation;            /* bumped by every stop */
   gchar *bind_address;         /* NULL: all interfaces */
   DslHttpContent *http;        /* what plain GETs get */
+  DslConnectionGuard *guard;   /* accepts, and bounds every client */
 };
 
 static DslWebsocketServer *the_server;
@@ -78,6 +76,18 @@ first_available_transceiver (DslWebsocketServer * self)
   return NULL;
 }
 
+/* libsoup 3.2 keeps a connection alive only for its own listeners: with
+ * the guard accepting, each connection serves one request. Saying so
+ * keeps clients from reusing a connection that is going away. */
+static void
+serve_http (DslWebsocketServer * self, SoupServerMessage * msg,
+    const gchar * path)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers
+      (msg), "Connection", "close");
+  dsl_http_content_serve (self->http, msg, path);
+}
+
 static void
 websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     SoupWebsocketConnection * connection, gpointer user_data)
@@ -91,11 +101,7 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   GST_INFO ("new WebSocket connection on %s from %s", path,
       soup_server_message_get_remote_host (msg));
 
-  soup_websocket_connection_set_max_incoming_payload_size (connection,
-      MAX_INCOMING_PAYLOAD);
-  soup_websocket_connection_set_keepalive_interval (connection,
-      KEEPALIVE_INTERVAL_S);
-
+  dsl_connection_guard_upgraded (self->guard, msg, connection);
   call_client_listeners (self, path);
 
   if (!self->listening || generation != self->generation) {
@@ -124,8 +130,18 @@ websocket_path_cb (SoupServer * soup, SoupServerMessage * msg,
 {
   DslWebsocketServer *self = user_data;
 
-  if (!dsl_websocket_paths_contains (self->paths, path))
-    dsl_http_content_serve (self->http, msg, path);
+  if (!dsl_websocket_paths_contains (self->paths, path)) {
+    serve_http (self, msg, path);
+  } else if (!dsl_connection_guard_may_upgrade (self->guard)) {
+    GST_WARNING ("refusing a WebSocket on %s: %u are open already", path,
+        dsl_connection_guard_get_limits (self->guard)->max_websockets);
+    soup_message_headers_replace (soup_server_message_get_response_headers
+        (msg), "Retry-After", RETRY_AFTER_S);
+    soup_message_headers_replace (soup_server_message_get_response_headers
+        (msg), "Connection", "close");
+    soup_server_message_set_status (msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+        NULL);
+  }
 }
 
 static void
@@ -134,7 +150,7 @@ http_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
 {
   DslWebsocketServer *self = user_data;
 
-  dsl_http_content_serve (self->http, msg, path);
+  serve_http (self, msg, path);
 }
 
 static void
@@ -159,6 +175,11 @@ dsl_websocket_server_get (void)
         g_ptr_array_new_with_free_func ((GDestroyNotify) g_rc_box_release);
     self->transceivers = g_ptr_array_new ();
     self->http = dsl_http_content_new ();
+    self->guard = dsl_connection_guard_new (self->soup);
+    /* signaling messages are small: nothing to gain from compression, and
+     * inflating is a way to make a small message huge */
+    soup_server_remove_websocket_extension (self->soup,
+        SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
     soup_server_add_handler (self->soup, NULL, http_cb, self, NULL);
     register_path (self, DSL_WEBSOCKET_PATH_DEFAULT);
     the_server = self;
@@ -217,13 +238,18 @@ listen_on (DslWebsocketServer * self, const gchar * host, guint * port,
   g_socket_set_listen_backlog (socket, LISTEN_BACKLOG);
   address = g_inet_socket_address_new (inet, *port);
   if (!g_socket_bind (socket, address, TRUE, error)
-      || !g_socket_listen (socket, error)
-      || !soup_server_listen_socket (self->soup, socket, 0, error))
+      || !g_socket_listen (socket, error))
     return FALSE;
   bound = g_socket_get_local_address (socket, error);
   if (!bound)
     return FALSE;
   *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  dsl_connection_guard_listen (self->guard, socket);
+  {
+    g_autofree gchar *where = g_socket_connectable_to_string
+        (G_SOCKET_CONNECTABLE (bound));
+    GST_INFO ("listening on %s", where);
+  }
   return TRUE;
 }
 
@@ -231,7 +257,6 @@ DslReturnType
 dsl_websocket_server_start (DslWebsocketServer * self, guint port)
 {
   g_autoptr (GError) error = NULL;
-  GSList *uris;
   gboolean ok;
 
   if (self->listening) {
@@ -264,17 +289,10 @@ dsl_websocket_server_start (DslWebsocketServer * self, guint port)
     GST_ERROR ("failed to listen on %s port %u: %s",
         self->bind_address ? self->bind_address : "all interfaces", port,
         error->message);
-    soup_server_disconnect (self->soup);
+    dsl_connection_guard_stop (self->guard);
     return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
   }
-
-  uris = soup_server_get_uris (self->soup);
   self->port = port;
-  for (GSList * l = uris; l; l = l->next) {
-    g_autofree gchar *s = g_uri_to_string (l->data);
-    GST_INFO ("listening on %s", s);
-  }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
   self->listening = TRUE;
   return DSL_RESULT_SUCCESS;
 }
@@ -288,7 +306,7 @@ dsl_websocket_server_stop (DslWebsocketServer * self)
     GST_ERROR ("not listening");
     return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
   }
-  soup_server_disconnect (self->soup);
+  dsl_connection_guard_stop (self->guard);
   self->listening = FALSE;
   self->port = 0;
   self->generation++;
@@ -341,6 +359,37 @@ dsl_websocket_server_set_http_root (DslWebsocketServer * self,
   if (!dsl_http_content_set_root (self->http, folder))
     return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
   return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_websocket_server_set_limits (DslWebsocketServer * self,
+    const DslConnectionLimits * limits)
+{
+  if (limits->ping_interval_s < 1
+      || limits->pong_timeout_s <= limits->ping_interval_s) {
+    GST_ERROR ("invalid keep-alive: a ping every %u s, a timeout of %u s "
+        "(needs 1 <= interval < timeout)", limits->ping_interval_s,
+        limits->pong_timeout_s);
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  }
+  if (limits->header_timeout_s < 1 || limits->idle_timeout_s < 1) {
+    GST_ERROR ("invalid timeouts %u s, %u s: both must be at least 1 s",
+        limits->header_timeout_s, limits->idle_timeout_s);
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  }
+  if (limits->max_pending < 1 || limits->max_websockets < 1) {
+    GST_ERROR ("invalid connection limits %u, %u: both must be at least 1",
+        limits->max_pending, limits->max_websockets);
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  }
+  dsl_connection_guard_set_limits (self->guard, limits);
+  return DSL_RESULT_SUCCESS;
+}
+
+const DslConnectionLimits *
+dsl_websocket_server_get_limits (DslWebsocketServer * self)
+{
+  return dsl_connection_guard_get_limits (self->guard);
 }
 
 /* ------------------------------------------------------------------ */

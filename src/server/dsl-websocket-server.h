@@ -11,6 +11,7 @@
 #define DSL_WEBSOCKET_SERVER_H
 
 #include "server/dsl-signaling-transceiver.h"
+#include "server/dsl-connection-guard.h"
 #include "DslApi.h"
 
 G_BEGIN_DECLS
@@ -43,6 +44,13 @@ DslReturnType dsl_websocket_server_set_bind_address (DslWebsocketServer * self,
     const gchar * address);
 DslReturnType dsl_websocket_server_set_http_root (DslWebsocketServer * self,
     const gchar * folder);
+
+/* The connection limits (extension services): DSL_RESULT_SUCCESS, or
+ * DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED for values out of range. */
+DslReturnType dsl_websocket_server_set_limits (DslWebsocketServer * self,
+    const DslConnectionLimits * limits);
+const DslConnectionLimits *dsl_websocket_server_get_limits (DslWebsocketServer
+    * self);
 
 /* Transceivers register in the order they become able to serve. The
  * server keeps no reference: a transceiver removes itself before it goes. */

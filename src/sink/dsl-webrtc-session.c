@@ -127,6 +127,12 @@ apply_ice_config (GstElement * webrtcbin)
   g_object_get (ice, "agent", &agent, NULL);
   /* no UPnP port mapping: it multicasts SSDP on every interface */
   g_object_set (agent, "upnp", FALSE, NULL);
+  /* keep-alives as connectivity checks that expect an answer: a viewer
+   * whose media path dies makes ICE fail (FAILED, then closed), even while
+   * its WebSocket lives */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (agent),
+          "keepalive-conncheck"))
+    g_object_set (agent, "keepalive-conncheck", TRUE, NULL);
   for (gchar ** a = ice_config.addresses; *a; a++) {
     NiceAddress address;
 
