@@ -96,16 +96,13 @@ not_found (SoupServerMessage * msg, const gchar * path)
 }
 
 static void
-serve_builtin (SoupServerMessage * msg, const gchar * path)
+serve_resource (SoupServerMessage * msg, const gchar * path,
+    const gchar * resource)
 {
-  g_autofree gchar *resource = g_strconcat (BUILTIN_PREFIX,
-      g_str_equal (path, "/") ? "/index.html" : path, NULL);
-  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GBytes) body = g_resource_lookup_data (dsl_www_get_resource (),
+      resource, 0, NULL);
 
-  /* only the page's own files: no listing, no subfolders */
-  if (strchr (path + 1, '/')
-      || !(body = g_resource_lookup_data (dsl_www_get_resource (), resource,
-              0, NULL))) {
+  if (!body) {
     not_found (msg, path);
     return;
   }
@@ -113,6 +110,41 @@ serve_builtin (SoupServerMessage * msg, const gchar * path)
       "Content-Security-Policy", "default-src 'self'; connect-src 'self' "
       "ws: wss:; img-src 'self' data:; media-src 'self' blob:");
   respond (msg, body, resource);
+}
+
+static void
+serve_file (SoupServerMessage * msg, const gchar * file)
+{
+  gchar *contents = NULL;
+  gsize length;
+  GBytes *body;
+  GStatBuf st;
+
+  if (g_stat (file, &st) != 0 || st.st_size > MAX_FILE_SIZE
+      || !g_file_get_contents (file, &contents, &length, NULL)) {
+    soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
+    return;
+  }
+  body = g_bytes_new_take (contents, length);
+  respond (msg, body, file);
+  g_bytes_unref (body);
+}
+
+/* only the page's own files: no listing, no subfolders */
+static gchar *
+resolve_builtin (const gchar * path)
+{
+  g_autofree gchar *resource = NULL;
+
+  /* libsoup's paths start with '/'; anything else is no file of ours */
+  if (path[0] != '/' || strchr (path + 1, '/'))
+    return NULL;
+  resource = g_strconcat (BUILTIN_PREFIX,
+      g_str_equal (path, "/") ? "/index.html" : path, NULL);
+  if (!g_resource_get_info (dsl_www_get_resource (), resource, 0, NULL, NULL,
+          NULL))
+    return NULL;
+  return g_steal_pointer (&resource);
 }
 
 static gboolean
@@ -124,17 +156,12 @@ is_inside (const gchar * folder, const gchar * file)
       && (file[n] == '/' || g_str_equal (folder, "/"));
 }
 
-static void
-serve_folder (DslHttpContent * self, SoupServerMessage * msg,
-    const gchar * path)
+static gchar *
+resolve_folder (DslHttpContent * self, const gchar * path)
 {
   g_autofree gchar *joined = g_build_filename (self->folder, path, NULL);
   g_autofree gchar *resolved = NULL;
   g_autofree gchar *index = NULL;
-  gchar *contents = NULL;
-  gsize length;
-  GBytes *body;
-  GStatBuf st;
 
   resolved = realpath (joined, NULL);
   if (resolved && g_file_test (resolved, G_FILE_TEST_IS_DIR)) {
@@ -144,18 +171,31 @@ serve_folder (DslHttpContent * self, SoupServerMessage * msg,
   }
   /* nothing outside the folder, whatever the links and dots say */
   if (!resolved || !is_inside (self->folder, resolved)
-      || !g_file_test (resolved, G_FILE_TEST_IS_REGULAR)) {
-    not_found (msg, path);
-    return;
+      || !g_file_test (resolved, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  return g_steal_pointer (&resolved);
+}
+
+DslHttpResolution
+dsl_http_content_resolve (DslHttpContent * self, const gchar * path,
+    gchar ** name)
+{
+  g_return_val_if_fail (path != NULL && name != NULL, DSL_HTTP_NOT_FOUND);
+
+  *name = NULL;
+  switch (self->kind) {
+    case CONTENT_NONE:
+      break;
+    case CONTENT_BUILTIN:
+      if ((*name = resolve_builtin (path)))
+        return DSL_HTTP_RESOURCE;
+      break;
+    case CONTENT_FOLDER:
+      if ((*name = resolve_folder (self, path)))
+        return DSL_HTTP_FILE;
+      break;
   }
-  if (g_stat (resolved, &st) != 0 || st.st_size > MAX_FILE_SIZE
-      || !g_file_get_contents (resolved, &contents, &length, NULL)) {
-    soup_server_message_set_status (msg, SOUP_STATUS_FORBIDDEN, NULL);
-    return;
-  }
-  body = g_bytes_new_take (contents, length);
-  respond (msg, body, resolved);
-  g_bytes_unref (body);
+  return DSL_HTTP_NOT_FOUND;
 }
 
 void
@@ -163,6 +203,7 @@ dsl_http_content_serve (DslHttpContent * self, SoupServerMessage * msg,
     const gchar * path)
 {
   const gchar *method = soup_server_message_get_method (msg);
+  g_autofree gchar *name = NULL;
 
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
     soup_message_headers_replace (soup_server_message_get_response_headers
@@ -170,15 +211,15 @@ dsl_http_content_serve (DslHttpContent * self, SoupServerMessage * msg,
     soup_server_message_set_status (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL);
     return;
   }
-  switch (self->kind) {
-    case CONTENT_NONE:
+  switch (dsl_http_content_resolve (self, path, &name)) {
+    case DSL_HTTP_NOT_FOUND:
       not_found (msg, path);
       break;
-    case CONTENT_BUILTIN:
-      serve_builtin (msg, path);
+    case DSL_HTTP_RESOURCE:
+      serve_resource (msg, path, name);
       break;
-    case CONTENT_FOLDER:
-      serve_folder (self, msg, path);
+    case DSL_HTTP_FILE:
+      serve_file (msg, name);
       break;
   }
 }

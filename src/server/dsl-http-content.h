@@ -20,6 +20,20 @@ DslHttpContent *dsl_http_content_new (void);
 gboolean dsl_http_content_set_root (DslHttpContent * self,
     const gchar * folder);
 
+typedef enum
+{
+  DSL_HTTP_NOT_FOUND,
+  DSL_HTTP_RESOURCE,           /* a file of the built-in page (GResource) */
+  DSL_HTTP_FILE,               /* a regular file inside the folder */
+} DslHttpResolution;
+
+/* Which content answers the (decoded) request path. Reads nothing but
+ * file metadata (realpath, stat), so it is fuzzed on its own. *name
+ * (g_free) gets the resource path, or the file's resolved absolute path,
+ * which never lies outside the folder; NULL for NOT_FOUND. */
+DslHttpResolution dsl_http_content_resolve (DslHttpContent * self,
+    const gchar * path, gchar ** name);
+
 /* Answers msg for the (decoded) request path. */
 void dsl_http_content_serve (DslHttpContent * self, SoupServerMessage * msg,
     const gchar * path);
