@@ -10,6 +10,9 @@
 #define SWEEP_INTERVAL_MS 1000
 #define ACCEPTS_PER_WAKEUP 64
 #define ACCEPT_PAUSE_MS 100
+/* a shortage of file descriptors is over when none has been seen for this
+ * long: one log line when it starts, one when it ends */
+#define STARVED_QUIET_US (5 * G_USEC_PER_SEC)
 /* an aborted connection libsoup has not closed by then is closed here */
 #define ABORT_GRACE_US (5 * G_USEC_PER_SEC)
 #define CLOSE_GOING_AWAY 1001
@@ -54,6 +57,7 @@ struct _DslConnectionGuard
   guint sweep;
   guint resume;
   gboolean starved;
+  gint64 last_starved;
   guint evicted, timed_out;    /* since the last log line */
 };
 
@@ -224,6 +228,7 @@ pause_accepting (DslConnectionGuard * self, const GError * error)
         "connection and trying again every %d ms", error->message,
         ACCEPT_PAUSE_MS);
   }
+  self->last_starved = g_get_monotonic_time ();
   evict_oldest_pending (self);
   for (guint i = 0; i < self->listeners->len; i++)
     listener_unwatch (g_ptr_array_index (self->listeners, i));
@@ -247,10 +252,6 @@ accept_cb (GSocket * socket, GIOCondition condition, gpointer data)
         break;
       pause_accepting (self, error);
       return G_SOURCE_CONTINUE;   /* its source is destroyed already */
-    }
-    if (self->starved) {
-      self->starved = FALSE;
-      GST_WARNING ("accepting connections again");
     }
     admit (self, client);
   }
@@ -346,6 +347,10 @@ sweep_cb (gpointer data)
       continue;
     }
     check_client (self, client, now);
+  }
+  if (self->starved && now - self->last_starved > STARVED_QUIET_US) {
+    self->starved = FALSE;
+    GST_WARNING ("accepting connections again");
   }
   if (self->timed_out || self->evicted) {
     GST_WARNING ("closed %u connection(s) whose request did not arrive "

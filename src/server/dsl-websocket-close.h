@@ -12,8 +12,7 @@ void dsl_websocket_close_and_release (SoupWebsocketConnection * connection,
     gushort code, const gchar * reason);
 
 /* For the registry codes libsoup refuses to send (1012-1014): writes the
- * close frame itself. The caller then drops its reference, which closes
- * the TCP stream without a second frame. */
+ * close frame itself and closes the stream, without a second frame. */
 void dsl_websocket_close_with_registry_code (SoupWebsocketConnection *
     connection, gushort code, const gchar * reason);
 

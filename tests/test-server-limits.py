@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""test-server-limits.py - no client can stall or starve the server.
+
+dsl-webrtc-serve runs as a child on 127.0.0.1 and is attacked the way an
+unlucky or hostile client would:
+  * a frozen viewer (SIGSTOP after it plays) is closed and its sink
+    reported CLOSED within 30 s with the defaults, and faster when the
+    keep-alive is set shorter;
+  * a viewer whose media path dies while its WebSocket lives (it answers
+    pings but its ICE agent is gone) is FAILED, then closed;
+  * 2000 half-open HTTP requests under `ulimit -n 1024` leave room for a
+    new viewer, which plays, and are all closed after the header timeout;
+  * running out of file descriptors is logged once, does not spin, and
+    the server recovers when descriptors are free again;
+  * a half-open request lives until the header timeout, not for ever;
+  * --max-websockets: one upgrade too many gets 503 with Retry-After, and
+    a place freed is taken again;
+  * a viewer refused with 1013 is also disconnected at once.
+
+Prints TAP. Environment as for test-serve.py (DSL_WEBRTC_SERVE,
+DSL_TEST_RECEIVER, DSL_SANITIZED).
+"""
+
+import base64
+import os
+import re
+import signal
+import socket
+import struct
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+from dsltap import (BUILD_ROOT, RECEIVER, Child, decoded,  # noqa: E402
+                    json_lines, receive, receiver_args, run_cases)
+
+SERVE = os.environ.get('DSL_WEBRTC_SERVE',
+                       str(BUILD_ROOT / 'tools' / 'dsl-webrtc-serve'))
+SANITIZED = bool(os.environ.get('DSL_SANITIZED'))
+SCALE = 3 if SANITIZED else 1
+ANNOUNCE = re.compile(r'^dsl-webrtc-serve: open http://127\.0\.0\.1:(\d+)/ ')
+LEFT = re.compile(r'^viewer (\S+) left ')
+JOINED = re.compile(r'^viewer (\S+) joined ')
+SIZE = ('--width', '320', '--height', '240')
+
+
+class Server:
+    """dsl-webrtc-serve on 127.0.0.1 (port None if it never announced);
+    limit_fds runs it under `ulimit -n limit_fds`."""
+
+    def __init__(self, *options, limit_fds=None):
+        args = [SERVE, '--port', '0', '--bind', '127.0.0.1', *SIZE, *options]
+        if limit_fds:
+            args = ['bash', '-c', 'ulimit -n {} && exec "$@"'.format(
+                limit_fds), 'serve', *args]
+        self.child = Child(args)
+        _, line = self.child.wait_for_line(ANNOUNCE.match, 30 * SCALE)
+        self.port = int(ANNOUNCE.match(line).group(1)) if line else None
+
+    @property
+    def pid(self):
+        return self.child.process.pid
+
+    def ws(self, path='/ws'):
+        return 'ws://127.0.0.1:{}{}'.format(self.port, path)
+
+    def fds(self):
+        return len(os.listdir('/proc/{}/fd'.format(self.pid)))
+
+    def cpu_seconds(self):
+        with open('/proc/{}/stat'.format(self.pid)) as stat:
+            fields = stat.read().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+    def log_count(self, needle):
+        return sum(needle in line for line in list(self.child.errors))
+
+    def output(self):
+        return self.child.output()
+
+    def stop(self):
+        self.child.kill()
+
+
+def connect(port, timeout=5):
+    sock = socket.create_connection(('127.0.0.1', port), timeout=timeout)
+    return sock
+
+
+def upgrade(port, path='/ws'):
+    """A WebSocket upgrade by hand: (socket, status line, headers, rest)."""
+    sock = connect(port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall('GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n'
+                 'Connection: Upgrade\r\nSec-WebSocket-Key: {}\r\n'
+                 'Sec-WebSocket-Version: 13\r\n\r\n'.format(path, key).encode())
+    data = b''
+    while b'\r\n\r\n' not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    head, _, rest = data.partition(b'\r\n\r\n')
+    lines = head.decode('latin-1').split('\r\n')
+    headers = dict(line.split(': ', 1) for line in lines[1:] if ': ' in line)
+    return sock, lines[0], headers, rest
+
+
+def read_to_end(sock, data=b'', timeout=5):
+    """Everything until the peer closes: (data, closed in time)."""
+    sock.settimeout(timeout)
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return data, True
+            data += chunk
+    except socket.timeout:
+        return data, False
+    except OSError:
+        return data, True
+
+
+def is_closed(sock):
+    """True if the peer closed or reset sock (without waiting)."""
+    sock.setblocking(False)
+    try:
+        return sock.recv(65536) == b''
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def close_all(socks):
+    for sock in socks:
+        sock.close()
+
+
+def half_open(port, count):
+    """count connections that send half an HTTP request, as many as the
+    server lets connect."""
+    socks = []
+    for _ in range(count):
+        try:
+            sock = socket.create_connection(('127.0.0.1', port), timeout=2)
+            sock.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n')
+        except OSError:
+            break
+        socks.append(sock)
+    return socks
+
+
+def watcher(server, frames=100000, timeout=120):
+    return Child(receiver_args(server.ws(), frames, '--events',
+                               timeout=timeout))
+
+
+def wait_event(child, name, timeout):
+    when, _ = child.wait_for_line(
+        lambda line: '"event":"{}"'.format(name) in line, timeout)
+    return when
+
+
+# ---------------------------------------------------------------------------
+
+def frozen_viewer(case, options, limit_s):
+    """2 results: a viewer that plays, then freezes, leaves within limit_s."""
+    server = Server(*options)
+    viewer = None
+    try:
+        viewer = watcher(server)
+        playing = wait_event(viewer, 'first-frame', 30 * SCALE)
+        if not case.result(playing is not None, 'the viewer plays',
+                           viewer.output() + '\n' + server.output()):
+            return
+        viewer.signal(signal.SIGSTOP)
+        frozen = time.monotonic()
+        left, line = server.child.wait_for_line(LEFT.match, limit_s + 10)
+        took = (left - frozen) if left else None
+        case.result(took is not None and took <= limit_s,
+                    'frozen, it is closed and its sink CLOSED within {} s '
+                    '(took {})'.format(limit_s, took and round(took, 1)),
+                    server.output())
+    finally:
+        if viewer:
+            viewer.kill()
+        server.stop()
+
+
+def case_frozen_default(case):
+    frozen_viewer(case, (), 30)
+
+
+def case_frozen_short(case):
+    frozen_viewer(case, ('--ping-interval', '1', '--pong-timeout', '3'), 6)
+
+
+def case_media_dies(case):
+    """A viewer whose ICE agent stops while its WebSocket still answers
+    pings is FAILED by ICE, then closed (the receiver's --drop-media)."""
+    server = Server()
+    viewer = None
+    try:
+        viewer = Child(receiver_args(server.ws(), 100000, '--events',
+                                     '--drop-media', '2', timeout=120))
+        left, _ = server.child.wait_for_line(LEFT.match, 90)
+        failed = server.log_count('connection failed: ICE or DTLS failed')
+        case.result(left is not None and failed >= 1,
+                    'FAILED by ICE, then closed',
+                    viewer.output() + '\n' + server.output())
+    finally:
+        if viewer:
+            viewer.kill()
+        server.stop()
+
+
+def case_half_open_flood(case):
+    server = Server('--header-timeout', str(2 * SCALE), limit_fds=1024)
+    socks = []
+    try:
+        if not case.result(server.port is not None, 'starts under ulimit '
+                           '-n 1024', server.output()):
+            return
+        start_fds = server.fds()
+        socks = half_open(server.port, 2000)
+        case.result(len(socks) == 2000, '2000 half-open requests connect '
+                    '({})'.format(len(socks)))
+        status, peers, text = receive(server.ws(), 30, timeout=30 * SCALE)
+        case.result(status == 0 and peers and decoded(peers[0], 30, 320, 240),
+                    'a new viewer plays 320x240 meanwhile',
+                    text + '\n' + server.output())
+        deadline = time.monotonic() + 2 * SCALE + 10
+        while time.monotonic() < deadline:
+            if all(is_closed(sock) for sock in socks):
+                break
+            time.sleep(0.25)
+        still = sum(not is_closed(sock) for sock in socks)
+        case.result(still == 0, 'every half-open request is closed '
+                    '({} still open)'.format(still), server.output())
+        close_all(socks)
+        socks = []
+        deadline = time.monotonic() + 10
+        while server.fds() > start_fds + 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        case.result(server.fds() <= start_fds + 2, 'file descriptors back to '
+                    '{} (now {})'.format(start_fds, server.fds()))
+    finally:
+        close_all(socks)
+        server.stop()
+
+
+def case_out_of_fds(case):
+    """With more pending connections allowed than descriptors exist."""
+    server = Server('--max-pending', '5000', '--header-timeout',
+                    str(5 * SCALE), limit_fds=128)
+    socks = []
+    try:
+        if not case.result(server.port is not None, 'starts under ulimit '
+                           '-n 128', server.output()):
+            return
+        socks = half_open(server.port, 400)
+        if not server.child.wait_for_stderr('cannot accept connections',
+                                            10):
+            case.fail_rest('never ran out of descriptors\n' +
+                           server.output())
+            return
+        cpu = server.cpu_seconds()
+        time.sleep(2)
+        spent = server.cpu_seconds() - cpu
+        case.result(spent < 0.5 * SCALE, 'does not spin while out of '
+                    'descriptors ({:.2f} s of CPU in 2 s)'.format(spent))
+        case.result(server.log_count('cannot accept connections') == 1,
+                    'says so once', server.output())
+        close_all(socks)
+        socks = []
+        status, peers, text = receive(server.ws(), 30, timeout=30 * SCALE)
+        case.result(status == 0 and peers and decoded(peers[0], 30, 320, 240),
+                    'a viewer plays once descriptors are free',
+                    text + '\n' + server.output())
+        case.result(server.child.wait_for_stderr('accepting connections '
+                                                 'again', 10),
+                    'says it accepts again', server.output())
+    finally:
+        close_all(socks)
+        server.stop()
+
+
+def case_header_timeout(case):
+    server = Server('--header-timeout', '3')
+    try:
+        sock = half_open(server.port, 1)[0]
+        time.sleep(1.5)
+        case.result(not is_closed(sock), 'a slow request is still open '
+                    'after 1.5 s')
+        data, closed = read_to_end(sock, timeout=5)
+        case.result(closed and data == b'', 'closed without an answer by '
+                    '3 s + 1 s sweep', repr(data[:200]))
+        sock.close()
+    finally:
+        server.stop()
+
+
+def case_max_websockets(case):
+    server = Server('--max-websockets', '2', '--max-viewers', '8')
+    socks = []
+    try:
+        for n in (1, 2):
+            sock, status, _, _ = upgrade(server.port)
+            socks.append(sock)
+            if not case.result(' 101 ' in status, 'WebSocket {} opens'.format(
+                    n), status):
+                return
+        sock, status, headers, _ = upgrade(server.port)
+        sock.close()
+        case.result(' 503 ' in status and headers.get('Retry-After') == '5',
+                    'a third gets 503 with Retry-After: 5', '{} {}'.format(
+                        status, headers))
+        socks.pop(0).close()
+        deadline = time.monotonic() + 5
+        status = ''
+        while time.monotonic() < deadline:
+            sock, status, _, _ = upgrade(server.port)
+            if ' 101 ' in status:
+                socks.append(sock)
+                break
+            sock.close()
+            time.sleep(0.1)
+        case.result(' 101 ' in status, 'the freed place is taken again',
+                    status)
+    finally:
+        close_all(socks)
+        server.stop()
+
+
+def case_busy_disconnects(case):
+    server = Server('--max-viewers', '1')
+    socks = []
+    try:
+        sock, status, _, _ = upgrade(server.port)
+        socks.append(sock)
+        sock, status, _, rest = upgrade(server.port)
+        socks.append(sock)
+        data, closed = read_to_end(sock, rest, timeout=3)
+        code = struct.unpack('>H', data[2:4])[0] if len(data) >= 4 else None
+        case.result(data[:1] == b'\x88' and code == 1013 and closed,
+                    'the second viewer gets 1013 and is disconnected',
+                    '{} {!r}'.format(closed, data[:60]))
+    finally:
+        close_all(socks)
+        server.stop()
+
+
+CASES = [
+    ('frozen viewer, defaults', 2, case_frozen_default),
+    ('frozen viewer, --pong-timeout 3', 2, case_frozen_short),
+    ('media path dies', 1, case_media_dies),
+    ('2000 half-open requests', 5, case_half_open_flood),
+    ('out of file descriptors', 5, case_out_of_fds),
+    ('--header-timeout 3', 2, case_header_timeout),
+    ('--max-websockets 2', 4, case_max_websockets),
+    ('1013 disconnects', 1, case_busy_disconnects),
+]
+
+
+def main():
+    return run_cases(CASES, (SERVE, RECEIVER))
+
+
+if __name__ == '__main__':
+    sys.exit(main())
