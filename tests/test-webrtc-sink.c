@@ -26,7 +26,10 @@ start_server (void)
       DSL_RESULT_SUCCESS);
   g_assert_cmpuint (dsl_websocket_server_listening_start (0), ==,
       DSL_RESULT_SUCCESS);
-  dsl_websocket_server_listening_state_get (&listening, &port);
+  g_assert_cmpuint (dsl_websocket_server_listening_state_get (&listening,
+          &port), ==, DSL_RESULT_SUCCESS);
+  g_assert_true (listening);
+  g_assert_cmpuint (port, >, 0);
   return port;
 }
 
@@ -58,7 +61,8 @@ teardown (void)
   boolean listening;
   uint port;
 
-  dsl_websocket_server_listening_state_get (&listening, &port);
+  g_assert_cmpuint (dsl_websocket_server_listening_state_get (&listening,
+          &port), ==, DSL_RESULT_SUCCESS);
   if (listening)
     stop_server ();
   dsl_delete_all ();
@@ -72,7 +76,7 @@ teardown (void)
 typedef struct
 {
   GString *states;              /* "I", "C", "F" per notification */
-  gboolean on_main_thread;
+  gboolean off_main_thread;     /* sticky: any call on another thread */
 } StateLog;
 
 static GThread *main_thread;
@@ -83,7 +87,8 @@ state_log_listener (dsl_webrtc_connection_data * info, void *data)
   StateLog *log = data;
 
   g_string_append_c (log->states, "CIF"[info->current_state]);
-  log->on_main_thread = g_thread_self () == main_thread;
+  if (g_thread_self () != main_thread)
+    log->off_main_thread = TRUE;
 }
 
 typedef struct
@@ -109,20 +114,6 @@ count_char (StateLog * log, gchar c)
   return n;
 }
 
-typedef struct
-{
-  StateLog *log;
-  gchar c;
-  guint n;
-} CountWait;
-
-static gboolean
-count_reached (gpointer data)
-{
-  CountWait *w = data;
-  return count_char (w->log, w->c) >= w->n;
-}
-
 /* "IC" x n */
 static gchar *
 repeat (const gchar * unit, guint n)
@@ -141,6 +132,7 @@ assert_states (StateLog * log, const gchar * expect)
 
   dsl_test_wait_until (states_reached, &w, 15000);
   g_assert_cmpstr (log->states->str, ==, expect);
+  g_assert_false (log->off_main_thread);
 }
 
 /* The fixture of most tests: a VP8 WebRTC Sink whose listener logs into
@@ -305,71 +297,104 @@ test_not_in_pipeline_not_available (void)
   teardown ();
 }
 
-/* An idle sink does not encode. */
-static guint64 encoded;
-
-static GstPadProbeReturn
-count_encoded (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+/* An idle sink does not encode: neither one that never had a viewer nor
+ * one whose viewer left. What comes out of the encoder chain is counted;
+ * the fake sink beside the WebRTC Sink sees every frame go by. */
+static guint64
+fake_buffers (void)
 {
-  g_atomic_pointer_add (&encoded, 1);
-  return GST_PAD_PROBE_OK;
+  guint64 n;
+
+  dsl_context_enter ();
+  n = dsl_sink_fake_get_buffer_count (dsl_component_find ("fake"));
+  dsl_context_leave ();
+  return n;
 }
 
 static gboolean
-fake_has_buffers (gpointer n)
+fake_has_buffers (gpointer target)
 {
-  gboolean enough;
+  return fake_buffers () >= *(guint64 *) target;
+}
 
-  dsl_context_enter ();
-  enough = dsl_sink_fake_get_buffer_count (dsl_component_find ("fake")) >=
-      GPOINTER_TO_UINT (n);
-  dsl_context_leave ();
-  return enough;
+/* Waits until n more frames have reached the fake sink. */
+static void
+wait_frames_go_by (guint n)
+{
+  guint64 target = fake_buffers () + n;
+
+  g_assert_true (dsl_test_poll_until (fake_has_buffers, &target, 10000));
 }
 
 static void
 test_idle_sink_does_not_encode (void)
 {
-  DslComponent *sink;
-  GstElement *encoder;
-  GstPad *pad;
+  DslTestPadCounter *encoded;
 
   g_assert_cmpuint (dsl_sink_webrtc_new (L"idle", NULL, NULL,
           DSL_ENCODER_SW_VP8, 0, 0), ==, DSL_RESULT_SUCCESS);
   make_pipeline (L"idle", TRUE);
-  sink = dsl_component_find ("idle");
-  encoder = gst_bin_get_by_name (GST_BIN (sink->bin), "idle-encoder");
-  g_assert_nonnull (encoder);
-  pad = gst_element_get_static_pad (encoder, "sink");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_encoded, NULL,
-      NULL);
-  /* 30 frames go by the sink (the fake sink beside it sees them) */
-  g_assert_true (dsl_test_poll_until (fake_has_buffers, GUINT_TO_POINTER (30),
-          10000));
-  g_assert_cmpuint (encoded, ==, 0);
-  gst_object_unref (pad);
-  gst_object_unref (encoder);
+  encoded = dsl_test_pad_counter_new ("idle", "idle-encoder", "src");
+  wait_frames_go_by (30);
+  g_assert_cmpuint (dsl_test_pad_counter_get (encoded), ==, 0);
+  dsl_test_pad_counter_free (encoded);
   teardown ();
+}
+
+static void
+test_left_sink_does_not_encode (void)
+{
+  StateLog log = { g_string_new (NULL) };
+  DslTestPadCounter *encoded;
+  DslTestReceiver *rx;
+  guint port;
+  guint64 after_close;
+
+  port = one_sink (&log, TRUE);
+  encoded = dsl_test_pad_counter_new ("webrtc-sink", "webrtc-sink-encoder",
+      "src");
+  rx = dsl_test_receiver_start (port, "/ws", 1, 30, NULL);
+  g_assert_true (dsl_test_receiver_wait (rx, 30000));
+  g_assert_cmpint (rx->exit_status, ==, 0);
+  dsl_test_receiver_assert_peer (rx, 0, 30, W, H);
+  dsl_test_receiver_free (rx);
+  assert_states (&log, "IC");
+  /* the counter sees what the viewer got (one packet a frame at least) */
+  g_assert_cmpuint (dsl_test_pad_counter_get (encoded), >=, 30);
+
+  /* what was past the valve when it shut has gone by after a few frames;
+   * from then on nothing more is encoded */
+  wait_frames_go_by (10);
+  after_close = dsl_test_pad_counter_get (encoded);
+  wait_frames_go_by (30);
+  g_assert_cmpuint (dsl_test_pad_counter_get (encoded), ==, after_close);
+  dsl_test_pad_counter_free (encoded);
+  teardown ();
+  g_string_free (log.states, TRUE);
 }
 
 /* ------------------------------------------------------------------ */
 /* Use case 1: the pipeline plays; a server client listener makes a sink
  * for every new WebSocket. */
 
+#define UC1_MAX_SINKS 4
+
 static guint uc1_encoder = DSL_ENCODER_SW_VP8;
 static guint uc1_sinks;
-static StateLog uc1_log;
+static StateLog uc1_logs[UC1_MAX_SINKS];       /* one per sink */
 
 static void
 uc1_server_listener (const wchar_t * path, void *data)
 {
   wchar_t name[32];
 
-  swprintf (name, 32, L"uc1-%u", ++uc1_sinks);
+  g_assert_cmpuint (uc1_sinks, <, UC1_MAX_SINKS);
+  swprintf (name, 32, L"uc1-%u", uc1_sinks + 1);
   g_assert_cmpuint (dsl_sink_webrtc_new (name, NULL, NULL, uc1_encoder, 0, 10),
       ==, DSL_RESULT_SUCCESS);
   g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (name,
-          state_log_listener, &uc1_log), ==, DSL_RESULT_SUCCESS);
+          state_log_listener, &uc1_logs[uc1_sinks++]), ==,
+      DSL_RESULT_SUCCESS);
   g_assert_cmpuint (dsl_pipeline_component_add (L"pipeline", name), ==,
       DSL_RESULT_SUCCESS);
 }
@@ -379,13 +404,14 @@ run_use_case_1 (guint encoder, guint peers)
 {
   guint port;
   DslTestReceiver *rx;
-  g_autofree gchar *expect = NULL;
 
   uc1_encoder = encoder;
   uc1_sinks = 0;
-  uc1_log.states = g_string_new (NULL);
+  for (guint i = 0; i < UC1_MAX_SINKS; i++)
+    uc1_logs[i] = (StateLog) { g_string_new (NULL) };
   make_pipeline (NULL, TRUE);
-  dsl_websocket_server_client_listener_add (uc1_server_listener, NULL);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_add
+      (uc1_server_listener, NULL), ==, DSL_RESULT_SUCCESS);
   port = start_server ();
 
   rx = dsl_test_receiver_start (port, "/ws", peers, 60, NULL);
@@ -396,21 +422,16 @@ run_use_case_1 (guint encoder, guint peers)
   g_assert_cmpuint (uc1_sinks, ==, peers);
   dsl_test_receiver_free (rx);
 
-  /* each sink: INITIATED, then CLOSED when its viewer left */
-  expect = repeat ("IC", 1);
-  if (peers == 1)
-    assert_states (&uc1_log, expect);
-  else {
-    CountWait w = { &uc1_log, 'C', peers };
-    g_assert_true (dsl_test_wait_until (count_reached, &w, 15000));
-    g_assert_cmpuint (count_char (&uc1_log, 'I'), ==, peers);
-    g_assert_cmpuint (uc1_log.states->len, ==, 2 * peers);
-  }
-  g_assert_true (uc1_log.on_main_thread);
+  /* each sink on its own: INITIATED, then CLOSED when its viewer left,
+   * all on the main thread */
+  for (guint i = 0; i < peers; i++)
+    assert_states (&uc1_logs[i], "IC");
 
-  dsl_websocket_server_client_listener_remove (uc1_server_listener);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_remove
+      (uc1_server_listener), ==, DSL_RESULT_SUCCESS);
   teardown ();
-  g_string_free (uc1_log.states, TRUE);
+  for (guint i = 0; i < UC1_MAX_SINKS; i++)
+    g_string_free (uc1_logs[i].states, TRUE);
 }
 
 static void
@@ -473,7 +494,8 @@ test_use_case_2 (void)
           uc2_listener, NULL), ==, DSL_RESULT_SUCCESS);
   make_pipeline (L"webrtc-sink", FALSE);
   port = start_server ();
-  dsl_pipeline_state_get (L"pipeline", &state);
+  g_assert_cmpuint (dsl_pipeline_state_get (L"pipeline", &state), ==,
+      DSL_RESULT_SUCCESS);
   g_assert_cmpuint (state, ==, DSL_STATE_NULL);
 
   rx = dsl_test_receiver_start (port, "/ws", 1, 60, NULL);
@@ -483,9 +505,11 @@ test_use_case_2 (void)
   g_source_remove (guard);
 
   g_assert_cmpstr (uc2_log.states->str, ==, "IC");
+  g_assert_false (uc2_log.off_main_thread);
   g_assert_cmpuint (uc2_play, ==, DSL_RESULT_SUCCESS);
   g_assert_cmpuint (uc2_stop, ==, DSL_RESULT_SUCCESS);
-  dsl_pipeline_state_get (L"pipeline", &state);
+  g_assert_cmpuint (dsl_pipeline_state_get (L"pipeline", &state), ==,
+      DSL_RESULT_SUCCESS);
   g_assert_cmpuint (state, ==, DSL_STATE_NULL);
   g_assert_true (dsl_test_receiver_wait (rx, 10000));
   g_assert_cmpint (rx->exit_status, ==, 0);
@@ -561,60 +585,130 @@ test_refresh_cycles (void)
 /* Malformed signaling gets an error reply; the session and the others
  * go on; an oversized frame is closed with 1009. */
 
+/* Sends a malformed message and waits for the error reply to it: its
+ * text must be the one for this input (reply, or a reply starting with
+ * it when prefix), so a reply to some other message never counts. */
 static void
-assert_error_reply (DslTestClient * client, guint index, const gchar * send,
-    gboolean binary)
+assert_error_reply (DslTestClient * client, const gchar * send, gsize size,
+    gboolean binary, const gchar * reply, gboolean prefix)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonObject *object, *data;
   guint before = client->messages->len;
-  gboolean found = FALSE;
+  const gchar *message = NULL;
 
   if (binary)
-    soup_websocket_connection_send_binary (client->connection, send,
-        strlen (send));
+    soup_websocket_connection_send_binary (client->connection, send, size);
   else
     soup_websocket_connection_send_text (client->connection, send);
   /* candidates may arrive meanwhile: look for the next error */
-  for (guint n = before + 1; !found; n++) {
+  for (guint n = before + 1; !message; n++) {
     g_assert_true (dsl_test_client_wait_messages (client, n, 10000));
     g_assert_true (json_parser_load_from_data (parser,
             g_ptr_array_index (client->messages, n - 1), -1, NULL));
     object = json_node_get_object (json_parser_get_root (parser));
     if (g_str_equal (json_object_get_string_member (object, "type"), "error")) {
       data = json_object_get_object_member (object, "data");
-      g_assert_cmpuint (strlen (json_object_get_string_member (data,
-                  "message")), >, 0);
-      found = TRUE;
+      message = json_object_get_string_member (data, "message");
     }
+  }
+  if (prefix) {
+    if (!g_str_has_prefix (message, reply))
+      g_error ("the reply to %.60s is \"%s\", not \"%s...\"", send,
+          message, reply);
+  } else {
+    if (!g_str_equal (message, reply))
+      g_error ("the reply to %.60s is \"%s\", not \"%s\"", send, message,
+          reply);
   }
   g_assert_false (client->closed);
 }
 
+/* {"type":"<type>","data":{"x":"xxx..."}} of exactly size bytes */
+static gchar *
+message_of_size (const gchar * type, gsize size)
+{
+  GString *s = g_string_new (NULL);
+  const gchar *end = "\"}}";
+
+  g_string_printf (s, "{\"type\":\"%s\",\"data\":{\"x\":\"", type);
+  g_assert_cmpuint (s->len + strlen (end), <=, size);
+  while (s->len + strlen (end) < size)
+    g_string_append_c (s, 'x');
+  g_string_append (s, end);
+  g_assert_cmpuint (s->len, ==, size);
+  return g_string_free (s, FALSE);
+}
+
+/* {"type":"deep","data":{"a":[[...]]}}: depth levels in all */
+static gchar *
+nested_message (guint depth)
+{
+  GString *s = g_string_new ("{\"type\":\"deep\",\"data\":{\"a\":");
+
+  for (guint i = 2; i < depth; i++)
+    g_string_append_c (s, '[');
+  for (guint i = 2; i < depth; i++)
+    g_string_append_c (s, ']');
+  g_string_append (s, "}}");
+  return g_string_free (s, FALSE);
+}
+
+/* The limits of the protocol as documented (docs/ARCHITECTURE.md):
+ * spelled out here, not taken from the library's header, so that a
+ * changed limit fails this test. */
+#define MESSAGE_LIMIT (256 * 1024)
+#define DEPTH_LIMIT 32
+
 static void
 test_malformed_messages (void)
 {
-  static const gchar *bad[] = {
-    "not json",
-    "[1,2,3]",
-    "{\"data\":{}}",
-    "{\"type\":\"sdp\"}",
-    "{\"type\":\"sdp\",\"data\":\"text\"}",
-    "{\"type\":\"sdp\",\"data\":{\"sdp\":\"v=0\"}}",
-    "{\"type\":\"sdp\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}",
-    "{\"type\":\"sdp\",\"data\":{\"type\":\"answer\"}}",
-    "{\"type\":\"sdp\",\"data\":{\"type\":\"answer\",\"sdp\":\"garbage\"}}",
-    "{\"type\":\"sdp\",\"data\":{\"type\":\"answer\",\"sdp\":42}}",
-    "{\"type\":\"ice\",\"data\":{\"sdpMLineIndex\":0}}",
-    "{\"type\":\"ice\",\"data\":{\"candidate\":\"x\",\"sdpMLineIndex\":\"0\"}}",
-    "{\"type\":\"ice\",\"data\":{\"candidate\":\"x\",\"sdpMLineIndex\":-1}}",
-    "{\"type\":\"bye\",\"data\":{}}",
+  static const struct
+  {
+    const gchar *send;
+    const gchar *reply;
+    gboolean prefix;
+  } bad[] = {
+    {"not json", "invalid JSON: ", TRUE},
+    {"{\"type\":\"sdp\",", "invalid JSON: ", TRUE},
+    {"[1,2,3]", "a message must be a JSON object"},
+    {"\"text\"", "a message must be a JSON object"},
+    {"{\"data\":{}}", "missing string member \"type\""},
+    {"{\"type\":7,\"data\":{}}", "missing string member \"type\""},
+    {"{\"type\":\"sdp\"}", "missing object member \"data\""},
+    {"{\"type\":\"sdp\",\"data\":\"text\"}",
+        "missing object member \"data\""},
+    {"{\"type\":\"sdp\",\"data\":{\"sdp\":\"v=0\"}}",
+        "missing string member \"data.type\""},
+    {"{\"type\":\"sdp\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0\\r\\n\"}}",
+        "unexpected SDP type \"offer\": the server makes the offer, the client "
+        "sends an answer"},
+    {"{\"type\":\"sdp\",\"data\":{\"type\":\"answer\"}}",
+        "missing string member \"data.sdp\""},
+    {"{\"type\":\"sdp\",\"data\":{\"type\":\"answer\",\"sdp\":42}}",
+        "missing string member \"data.sdp\""},
+    {"{\"type\":\"sdp\",\"data\":{\"type\":\"answer\",\"sdp\":\"garbage\"}}",
+        "data.sdp is not a valid SDP"},
+    {"{\"type\":\"sdp\",\"data\":{\"type\":\"answer\",\"sdp\":"
+          "\"v=0\\r\\no=- 1 1 IN IP4 0.0.0.0\\r\\ns=-\\r\\nt=0 0\\r\\n\"}}",
+        "data.sdp has no media section"},
+    {"{\"type\":\"ice\",\"data\":{\"sdpMLineIndex\":0}}",
+        "missing string member \"data.candidate\""},
+    {"{\"type\":\"ice\",\"data\":{\"candidate\":\"x\",\"sdpMLineIndex\":\"0\"}}",
+        "missing or invalid integer member \"data.sdpMLineIndex\""},
+    {"{\"type\":\"ice\",\"data\":{\"candidate\":\"x\",\"sdpMLineIndex\":-1}}",
+        "missing or invalid integer member \"data.sdpMLineIndex\""},
+    {"{\"type\":\"ice\",\"data\":{\"candidate\":\"x\"}}",
+        "missing or invalid integer member \"data.sdpMLineIndex\""},
+    {"{\"type\":\"bye\",\"data\":{}}", "unknown message type \"bye\""},
   };
+  g_autofree gchar *depth_reply = g_strdup_printf ("JSON nested deeper than "
+      "%d levels", DEPTH_LIMIT);
   StateLog log = { g_string_new (NULL) };
   DslTestClient *client;
   DslTestReceiver *rx;
   guint port;
-  g_autofree gchar *huge = NULL;
+  gchar *text;
 
   g_assert_cmpuint (dsl_sink_webrtc_new (L"bad-peer", NULL, NULL,
           DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
@@ -635,19 +729,48 @@ test_malformed_messages (void)
   g_assert_nonnull (strstr (g_ptr_array_index (client->messages, 0),
           "\"type\":\"offer\""));
 
+  /* a viewer of the other sink plays throughout */
   rx = dsl_test_receiver_start (port, "/ws", 1, 60, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
-    assert_error_reply (client, i, bad[i], FALSE);
-  assert_error_reply (client, 0, "{\"type\":\"ice\"}", TRUE);
+    assert_error_reply (client, bad[i].send, strlen (bad[i].send), FALSE,
+        bad[i].reply, bad[i].prefix);
+  assert_error_reply (client, "{\"type\":\"ice\"}", 14, TRUE,
+      "binary frames are not part of the protocol", FALSE);
+
+  /* nesting: up to the limit is parsed, one level more is refused before
+   * the parser, and so are 100 000 brackets (json-glib's recursion would
+   * overflow the stack) */
+  text = nested_message (DEPTH_LIMIT);
+  assert_error_reply (client, text, strlen (text), FALSE,
+      "unknown message type \"deep\"", FALSE);
+  g_free (text);
+  text = nested_message (DEPTH_LIMIT + 1);
+  assert_error_reply (client, text, strlen (text), FALSE, depth_reply, FALSE);
+  g_free (text);
+  text = g_malloc (200001);
+  memset (text, '[', 100000);
+  memset (text + 100000, ']', 100000);
+  text[200000] = '\0';
+  assert_error_reply (client, text, 200000, FALSE, depth_reply, FALSE);
+  g_free (text);
+
+  /* a message of exactly the size limit is read whole (the reply names
+   * its type, found in its first bytes, after parsing all of it) */
+  text = message_of_size ("at-the-limit", MESSAGE_LIMIT);
+  assert_error_reply (client, text, MESSAGE_LIMIT, FALSE,
+      "unknown message type \"at-the-limit\"", FALSE);
+  g_free (text);
+
   g_assert_true (dsl_test_receiver_wait (rx, 60000));
   g_assert_cmpint (rx->exit_status, ==, 0);
   dsl_test_receiver_assert_peer (rx, 0, 60, W, H);
   dsl_test_receiver_free (rx);
   assert_states (&log, "I");
 
-  /* far above any SDP */
-  huge = g_strnfill (1024 * 1024, 'x');
-  soup_websocket_connection_send_text (client->connection, huge);
+  /* one byte more closes with 1009 */
+  text = message_of_size ("over-the-limit", MESSAGE_LIMIT + 1);
+  soup_websocket_connection_send_text (client->connection, text);
+  g_free (text);
   assert_closed (client, 1009, &log, "IC");
   teardown ();
   g_string_free (log.states, TRUE);
@@ -751,8 +874,8 @@ test_listener_deletes_its_sink (void)
 
   g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
           DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
-  dsl_sink_webrtc_client_listener_add (L"webrtc-sink", self_deleting_listener,
-      &deleted);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
+          self_deleting_listener, &deleted), ==, DSL_RESULT_SUCCESS);
   make_pipeline (L"webrtc-sink", TRUE);
   port = start_server ();
   rx = dsl_test_receiver_start (port, "/ws", 1, 30, NULL);
@@ -764,10 +887,174 @@ test_listener_deletes_its_sink (void)
   teardown ();
 }
 
+/* ------------------------------------------------------------------ */
+/* A sink whose connection closed is not available to a new connection
+ * until its CLOSED client listeners have run. To have a viewer leave and
+ * the next arrive in the same main-loop dispatch, a server client
+ * listener (called for the new connection before the server looks for a
+ * transceiver) closes the sink's connection. */
+
+static DslReturnType server_listener_close;
+
+static void
+closing_server_listener (const wchar_t * path, void *data)
+{
+  server_listener_close = dsl_sink_webrtc_connection_close (data);
+}
+
+/* On CLOSED: has the sink already been given a new connection? Closing
+ * it tells (SUCCESS if it had). */
+typedef struct
+{
+  guint calls;
+  DslReturnType close_result;
+} ClosedProbe;
+
+static void
+closed_probe_listener (dsl_webrtc_connection_data * info, void *data)
+{
+  ClosedProbe *probe = data;
+
+  if (info->current_state != DSL_SOCKET_CONNECTION_STATE_CLOSED)
+    return;
+  probe->calls++;
+  probe->close_result = dsl_sink_webrtc_connection_close (L"webrtc-sink");
+}
+
+static void
+test_closed_sink_waits_for_its_listeners (void)
+{
+  StateLog log = { g_string_new (NULL) };
+  ClosedProbe probe = { 0 };
+  DslTestClient *client;
+  g_autofree gchar *reason = NULL;
+  guint port;
+
+  port = one_sink (&log, TRUE);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
+          closed_probe_listener, &probe), ==, DSL_RESULT_SUCCESS);
+  client = connect_and_wait_offer (port);
+  assert_states (&log, "I");
+
+  g_assert_cmpuint (dsl_websocket_server_client_listener_add
+      (closing_server_listener, (void *) L"webrtc-sink"), ==,
+      DSL_RESULT_SUCCESS);
+  server_listener_close = DSL_RESULT_INVALID_INPUT_PARAM;
+  /* the only sink has just been left: the newcomer is told to come back */
+  g_assert_cmpuint (dsl_test_raw_close_code (port, "/ws", &reason, 10000), ==,
+      1013);
+  g_assert_cmpstr (reason, ==, "no signaling transceiver available");
+  g_assert_cmpuint (server_listener_close, ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_remove
+      (closing_server_listener), ==, DSL_RESULT_SUCCESS);
+  assert_closed (client, 1000, &log, "IC");
+  /* when CLOSED ran, the sink had no connection */
+  g_assert_cmpuint (probe.calls, ==, 1);
+  g_assert_cmpuint (probe.close_result, ==,
+      DSL_RESULT_SINK_WEBRTC_CONNECTION_CLOSED_FAILED);
+
+  /* once its CLOSED listeners have run, it takes the next viewer */
+  client = connect_and_wait_offer (port);
+  assert_states (&log, "ICI");
+  dsl_test_client_free (client);
+  assert_states (&log, "ICIC");
+  g_assert_cmpuint (probe.calls, ==, 2);
+  teardown ();
+  g_string_free (log.states, TRUE);
+}
+
+/* Use case 1 (a sink per viewer, removed and deleted by its CLOSED
+ * listener) when one viewer leaves as the next arrives: the newcomer gets
+ * the new sink, never the one being deleted. */
+typedef struct
+{
+  const wchar_t *name;
+  StateLog log;
+  DslReturnType removed, deleted;
+} RaceSink;
+
+static RaceSink race[2];
+static guint race_sinks;
+
+static void
+race_sink_listener (dsl_webrtc_connection_data * info, void *data)
+{
+  RaceSink *sink = data;
+
+  state_log_listener (info, &sink->log);
+  if (info->current_state != DSL_SOCKET_CONNECTION_STATE_CLOSED)
+    return;
+  sink->removed = dsl_pipeline_component_remove (L"pipeline", sink->name);
+  sink->deleted = dsl_component_delete (sink->name);
+}
+
+static void
+race_server_listener (const wchar_t * path, void *data)
+{
+  RaceSink *sink;
+
+  /* the first viewer leaves in the same instant */
+  if (race_sinks == 1)
+    server_listener_close = dsl_sink_webrtc_connection_close (race[0].name);
+  g_assert_cmpuint (race_sinks, <, G_N_ELEMENTS (race));
+  sink = &race[race_sinks++];
+  g_assert_cmpuint (dsl_sink_webrtc_new (sink->name, NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (sink->name,
+          race_sink_listener, sink), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_pipeline_component_add (L"pipeline", sink->name), ==,
+      DSL_RESULT_SUCCESS);
+}
+
+static void
+test_deleting_listener_as_next_viewer_arrives (void)
+{
+  DslTestClient *first, *second;
+
+  race_sinks = 0;
+  race[0] = (RaceSink) { L"race-1", { g_string_new (NULL) },
+    DSL_RESULT_INVALID_INPUT_PARAM, DSL_RESULT_INVALID_INPUT_PARAM };
+  race[1] = (RaceSink) { L"race-2", { g_string_new (NULL) },
+    DSL_RESULT_INVALID_INPUT_PARAM, DSL_RESULT_INVALID_INPUT_PARAM };
+  make_pipeline (NULL, TRUE);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_add
+      (race_server_listener, NULL), ==, DSL_RESULT_SUCCESS);
+  server_listener_close = DSL_RESULT_INVALID_INPUT_PARAM;
+  {
+    guint port = start_server ();
+
+    first = connect_and_wait_offer (port);
+    second = connect_and_wait_offer (port);
+  }
+  g_assert_cmpuint (server_listener_close, ==, DSL_RESULT_SUCCESS);
+  g_assert_true (dsl_test_client_wait_closed (first, 10000));
+  g_assert_cmpuint (first->close_code, ==, 1000);
+  dsl_test_client_free (first);
+  /* race-1 had one connection, and its listener deleted it once */
+  assert_states (&race[0].log, "IC");
+  g_assert_cmpuint (race[0].removed, ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (race[0].deleted, ==, DSL_RESULT_SUCCESS);
+  /* the second viewer is on race-2, untouched by that */
+  assert_states (&race[1].log, "I");
+  g_assert_false (second->closed);
+  g_assert_cmpuint (dsl_component_list_size (), ==, 3);
+
+  dsl_test_client_free (second);
+  assert_states (&race[1].log, "IC");
+  g_assert_cmpuint (race[1].removed, ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (race[1].deleted, ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_component_list_size (), ==, 2);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_remove
+      (race_server_listener), ==, DSL_RESULT_SUCCESS);
+  teardown ();
+  for (guint i = 0; i < G_N_ELEMENTS (race); i++)
+    g_string_free (race[i].log.states, TRUE);
+}
+
 static void
 test_stop_listening_closes_viewers (void)
 {
-  StateLog log[3];
+  StateLog log[3] = { { NULL } };
   DslTestClient *client[3];
   guint port;
   const wchar_t *names[] = { L"v0", L"v1", L"v2" };
@@ -777,9 +1064,10 @@ test_stop_listening_closes_viewers (void)
     log[i].states = g_string_new (NULL);
     g_assert_cmpuint (dsl_sink_webrtc_new (names[i], NULL, NULL,
             DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
-    dsl_sink_webrtc_client_listener_add (names[i], state_log_listener,
-        &log[i]);
-    dsl_pipeline_component_add (L"pipeline", names[i]);
+    g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (names[i],
+            state_log_listener, &log[i]), ==, DSL_RESULT_SUCCESS);
+    g_assert_cmpuint (dsl_pipeline_component_add (L"pipeline", names[i]), ==,
+        DSL_RESULT_SUCCESS);
   }
   port = start_server ();
   for (int i = 0; i < 3; i++)
@@ -847,6 +1135,39 @@ test_no_answer_fails (void)
   g_string_free (log.states, TRUE);
 }
 
+/* An answer cancels the answer timeout: an answered viewer plays on well
+ * past it. */
+static void
+test_answer_cancels_timeout (void)
+{
+  StateLog log = { g_string_new (NULL) };
+  DslTestReceiver *rx;
+  JsonObject *peer;
+  guint port;
+
+  g_setenv ("DSL_WEBRTC_ANSWER_TIMEOUT_MS", "1500", TRUE);
+  port = one_sink (&log, TRUE);
+  /* 10 frames, then 4 s more before the viewer closes with its own code */
+  rx = dsl_test_receiver_start (port, "/ws", 1, 10, "--hold=4",
+      "--close-code=4321", NULL);
+  g_assert_true (dsl_test_receiver_wait (rx, 30000));
+  g_unsetenv ("DSL_WEBRTC_ANSWER_TIMEOUT_MS");
+  g_assert_cmpint (rx->exit_status, ==, 0);
+  dsl_test_receiver_assert_peer (rx, 0, 10, W, H);
+  peer = g_ptr_array_index (rx->peers, 0);
+  /* the viewer closed, not the server (1011 if the timeout had fired) */
+  g_assert_cmpint (json_object_get_int_member (peer, "close_code"), ==, 4321);
+  /* frames went on through the hold: 30 fps for 4 s */
+  g_assert_cmpint (json_object_get_int_member (peer, "frames_total"), >=,
+      10 + 60);
+  g_assert_cmpint (json_object_get_int_member (peer, "max_gap_ms"), <, 1000);
+  dsl_test_receiver_free (rx);
+  /* never FAILED */
+  assert_states (&log, "IC");
+  teardown ();
+  g_string_free (log.states, TRUE);
+}
+
 /* An answer that parses but that webrtcbin refuses (it answers an audio
  * section that was never offered): the connection cannot work. */
 static void
@@ -878,6 +1199,8 @@ main (int argc, char **argv)
       test_not_in_pipeline_not_available);
   g_test_add_func ("/webrtc-sink/idle-sink-does-not-encode",
       test_idle_sink_does_not_encode);
+  g_test_add_func ("/webrtc-sink/left-sink-does-not-encode",
+      test_left_sink_does_not_encode);
   g_test_add_func ("/webrtc-sink/use-case-1", test_use_case_1);
   g_test_add_func ("/webrtc-sink/use-case-1-four-viewers",
       test_use_case_1_four_viewers);
@@ -898,6 +1221,10 @@ main (int argc, char **argv)
       test_remove_and_delete_while_connected);
   g_test_add_func ("/webrtc-sink/listener-deletes-its-sink",
       test_listener_deletes_its_sink);
+  g_test_add_func ("/webrtc-sink/closed-sink-waits-for-its-listeners",
+      test_closed_sink_waits_for_its_listeners);
+  g_test_add_func ("/webrtc-sink/deleting-listener-as-next-viewer-arrives",
+      test_deleting_listener_as_next_viewer_arrives);
   g_test_add_func ("/webrtc-sink/stop-listening-closes-viewers",
       test_stop_listening_closes_viewers);
   g_test_add_func ("/webrtc-sink/pipeline-stop-closes-viewer",
@@ -905,6 +1232,8 @@ main (int argc, char **argv)
   g_test_add_func ("/webrtc-sink/stop-before-play-closes-viewer",
       test_stop_before_play_closes_viewer);
   g_test_add_func ("/webrtc-sink/no-answer-fails", test_no_answer_fails);
+  g_test_add_func ("/webrtc-sink/answer-cancels-timeout",
+      test_answer_cancels_timeout);
   g_test_add_func ("/webrtc-sink/refused-answer-fails",
       test_refused_answer_fails);
   g_test_add_func ("/webrtc-sink/refresh-cycles", test_refresh_cycles);

@@ -2,6 +2,7 @@
 #include "dsl-test-support.h"
 #include "core/dsl-context.h"
 #include "server/dsl-websocket-server.h"
+#include "pipeline/dsl-component.h"
 #include <gio/gio.h>
 
 #include <gst/gst.h>
@@ -495,6 +496,68 @@ dsl_test_receiver_assert_peer (DslTestReceiver * self, guint i, guint frames,
   g_assert_cmpint (json_object_get_int_member (peer, "frames"), >=, frames);
   g_assert_cmpint (json_object_get_int_member (peer, "width"), ==, width);
   g_assert_cmpint (json_object_get_int_member (peer, "height"), ==, height);
+}
+
+/* ------------------------------------------------------------------ */
+
+struct _DslTestPadCounter
+{
+  GstPad *pad;
+  gulong probe;
+  gsize count;                  /* atomic: streaming threads add to it */
+};
+
+/* A GRcBox: the probe holds a reference of its own, released by GStreamer
+ * once no streaming thread can be inside the callback any more. */
+
+static GstPadProbeReturn
+pad_counter_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  DslTestPadCounter *self = data;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    g_atomic_pointer_add (&self->count,
+        gst_buffer_list_length (GST_PAD_PROBE_INFO_BUFFER_LIST (info)));
+  else
+    g_atomic_pointer_add (&self->count, 1);
+  return GST_PAD_PROBE_OK;
+}
+
+DslTestPadCounter *
+dsl_test_pad_counter_new (const gchar * component, const gchar * element,
+    const gchar * pad)
+{
+  DslTestPadCounter *self = g_rc_box_new0 (DslTestPadCounter);
+  DslComponent *c;
+  GstElement *e;
+
+  dsl_context_enter ();
+  c = dsl_component_find (component);
+  g_assert_nonnull (c);
+  e = gst_bin_get_by_name (GST_BIN (c->bin), element);
+  dsl_context_leave ();
+  g_assert_nonnull (e);
+  self->pad = gst_element_get_static_pad (e, pad);
+  gst_object_unref (e);
+  g_assert_nonnull (self->pad);
+  self->probe = gst_pad_add_probe (self->pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, pad_counter_probe,
+      g_rc_box_acquire (self), (GDestroyNotify) g_rc_box_release);
+  return self;
+}
+
+guint64
+dsl_test_pad_counter_get (DslTestPadCounter * self)
+{
+  return (guint64) g_atomic_pointer_get (&self->count);
+}
+
+void
+dsl_test_pad_counter_free (DslTestPadCounter * self)
+{
+  gst_pad_remove_probe (self->pad, self->probe);
+  gst_clear_object (&self->pad);
+  g_rc_box_release (self);
 }
 
 static guint

@@ -101,6 +101,16 @@ void dsl_test_receiver_free (DslTestReceiver * self);
 void dsl_test_receiver_assert_peer (DslTestReceiver * self, guint i,
     guint frames, guint width, guint height);
 
+/* Counts the buffers that cross one pad of an element inside a
+ * component (by names, e.g. "sink", "sink-encoder", "src"), from the
+ * moment it is made; the count is safe to read from any thread. */
+typedef struct _DslTestPadCounter DslTestPadCounter;
+
+DslTestPadCounter *dsl_test_pad_counter_new (const gchar * component,
+    const gchar * element, const gchar * pad);
+guint64 dsl_test_pad_counter_get (DslTestPadCounter * self);
+void dsl_test_pad_counter_free (DslTestPadCounter * self);
+
 /* Threads and file descriptors of this process. */
 guint dsl_test_thread_count (void);
 guint dsl_test_fd_count (void);
