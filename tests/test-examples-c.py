@@ -26,7 +26,6 @@ import os
 import signal
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -173,9 +172,11 @@ def case_post_play_sigint(case):
         # a viewer that stays connected after 10 frames
         receiver = Child(receiver_args(ws_url(port), 10, '--hold', '60'))
         initiated = child.wait_for_prefix(INITIATED_LINE, 20)
-        time.sleep(1.0)   # media flows
-        if initiated is None or receiver.process.poll() is not None:
-            case.fail_rest('the viewer did not connect\n' + child.output() +
+        # media flows: the receiver says so once it decoded its 10 frames
+        playing = initiated is not None and \
+            receiver.wait_for_stderr('decoded 10 frames', 20)
+        if not playing or receiver.process.poll() is not None:
+            case.fail_rest('the viewer did not play\n' + child.output() +
                            '\n' + receiver.output())
             return
         child.process.send_signal(signal.SIGINT)

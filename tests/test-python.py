@@ -24,7 +24,6 @@ import ast
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -381,12 +380,19 @@ def test_post_play_sigint(tap):
     child, port = start_python_example('1file_webrtc_connect_post_play.py')
     try:
         status = None
+        running = None
         if port:
-            # the port is printed just before dsl_main_loop_run()
-            time.sleep(1.5)
+            # Listeners run only while the main loop runs: the first
+            # state change line says dsl_main_loop_run() is running (and
+            # its SIGINT handler in place), which the port line, printed
+            # just before the call, does not.
+            running = child.wait_for_line(
+                lambda line: line.startswith('state_change_listener: ') and
+                line.endswith('new state = DSL_STATE_PLAYING'), 20)[1]
+        if running:
             child.process.send_signal(signal.SIGINT)
             status = child.wait(15)
-        tap.result(port is not None and status == 0 and child.lines
+        tap.result(running is not None and status == 0 and child.lines
                    and child.lines[-1] == 'DSL_RESULT_SUCCESS',
                    name + ': SIGINT ends dsl_main_loop_run, exits 0',
                    'exit {}\n{}'.format(status, child.output()))
