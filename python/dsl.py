@@ -737,6 +737,70 @@ def dsl_websocket_server_http_root_set(folder):
     a folder serves files from that folder."""
     return int(_dsl_websocket_server_http_root_set(folder))
 
+def _uint_pair_get(function):
+    """Calls a C service that writes two uints: (retval, first, second)."""
+    first = c_uint(0)
+    second = c_uint(0)
+    retval = function(byref(first), byref(second))
+    return int(retval), int(first.value), int(second.value)
+
+
+_dsl_websocket_server_keepalive_set = _bind(
+    'dsl_websocket_server_keepalive_set', _uint, [_uint, _uint])
+_dsl_websocket_server_keepalive_get = _bind(
+    'dsl_websocket_server_keepalive_get', _uint,
+    [POINTER(c_uint), POINTER(c_uint)])
+
+
+def dsl_websocket_server_keepalive_set(interval_s, timeout_s):
+    """extension: a ping every interval_s; a WebSocket that sends nothing,
+    or reads nothing, for timeout_s is closed (defaults 5, 20)."""
+    return int(_dsl_websocket_server_keepalive_set(interval_s, timeout_s))
+
+
+def dsl_websocket_server_keepalive_get():
+    """extension: returns (retval, interval_s, timeout_s)."""
+    return _uint_pair_get(_dsl_websocket_server_keepalive_get)
+
+
+_dsl_websocket_server_timeouts_set = _bind(
+    'dsl_websocket_server_timeouts_set', _uint, [_uint, _uint])
+_dsl_websocket_server_timeouts_get = _bind(
+    'dsl_websocket_server_timeouts_get', _uint,
+    [POINTER(c_uint), POINTER(c_uint)])
+
+
+def dsl_websocket_server_timeouts_set(header_timeout_s, idle_timeout_s):
+    """extension: seconds for a whole HTTP request, and for an idle HTTP
+    connection (defaults 10, 30)."""
+    return int(_dsl_websocket_server_timeouts_set(header_timeout_s,
+                                                  idle_timeout_s))
+
+
+def dsl_websocket_server_timeouts_get():
+    """extension: returns (retval, header_timeout_s, idle_timeout_s)."""
+    return _uint_pair_get(_dsl_websocket_server_timeouts_get)
+
+
+_dsl_websocket_server_connection_limits_set = _bind(
+    'dsl_websocket_server_connection_limits_set', _uint, [_uint, _uint])
+_dsl_websocket_server_connection_limits_get = _bind(
+    'dsl_websocket_server_connection_limits_get', _uint,
+    [POINTER(c_uint), POINTER(c_uint)])
+
+
+def dsl_websocket_server_connection_limits_set(max_pending, max_websockets):
+    """extension: most connections that are not WebSockets (one more
+    closes the oldest) and most WebSockets (one more gets HTTP 503);
+    defaults 256, 512."""
+    return int(_dsl_websocket_server_connection_limits_set(max_pending,
+                                                           max_websockets))
+
+
+def dsl_websocket_server_connection_limits_get():
+    """extension: returns (retval, max_pending, max_websockets)."""
+    return _uint_pair_get(_dsl_websocket_server_connection_limits_get)
+
 # ---------------------------------------------------------------------------
 # General services
 # ---------------------------------------------------------------------------

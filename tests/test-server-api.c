@@ -296,6 +296,83 @@ test_calls_from_other_thread (void)
   g_assert_cmpuint (calls.stop, ==, DSL_RESULT_SUCCESS);
 }
 
+/* The extension services for keep-alive, timeouts and connection limits:
+ * defaults, exact result codes, and a refused value changes nothing. */
+static void
+assert_limits (uint interval, uint timeout, uint header, uint idle,
+    uint pending, uint websockets)
+{
+  uint a = 0, b = 0;
+
+  g_assert_cmpuint (dsl_websocket_server_keepalive_get (&a, &b), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (a, ==, interval);
+  g_assert_cmpuint (b, ==, timeout);
+  g_assert_cmpuint (dsl_websocket_server_timeouts_get (&a, &b), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (a, ==, header);
+  g_assert_cmpuint (b, ==, idle);
+  g_assert_cmpuint (dsl_websocket_server_connection_limits_get (&a, &b), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (a, ==, pending);
+  g_assert_cmpuint (b, ==, websockets);
+}
+
+static void
+test_limits (void)
+{
+  uint value;
+
+  assert_limits (5, 20, 10, 30, 256, 512);
+
+  g_assert_cmpuint (dsl_websocket_server_keepalive_set (0, 20), ==,
+      DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED);
+  g_assert_cmpuint (dsl_websocket_server_keepalive_set (5, 5), ==,
+      DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED);
+  g_assert_cmpuint (dsl_websocket_server_keepalive_set (6, 5), ==,
+      DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED);
+  g_assert_cmpuint (dsl_websocket_server_timeouts_set (0, 30), ==,
+      DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED);
+  g_assert_cmpuint (dsl_websocket_server_timeouts_set (10, 0), ==,
+      DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED);
+  g_assert_cmpuint (dsl_websocket_server_connection_limits_set (0, 512), ==,
+      DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED);
+  g_assert_cmpuint (dsl_websocket_server_connection_limits_set (256, 0), ==,
+      DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED);
+  assert_limits (5, 20, 10, 30, 256, 512);
+
+  g_assert_cmpuint (dsl_websocket_server_keepalive_get (NULL, &value), ==,
+      DSL_RESULT_INVALID_INPUT_PARAM);
+  g_assert_cmpuint (dsl_websocket_server_keepalive_get (&value, NULL), ==,
+      DSL_RESULT_INVALID_INPUT_PARAM);
+  g_assert_cmpuint (dsl_websocket_server_timeouts_get (NULL, &value), ==,
+      DSL_RESULT_INVALID_INPUT_PARAM);
+  g_assert_cmpuint (dsl_websocket_server_connection_limits_get (&value,
+          NULL), ==, DSL_RESULT_INVALID_INPUT_PARAM);
+
+  /* each pair changes only its own values, also while listening */
+  g_assert_cmpuint (dsl_websocket_server_listening_start (0), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_keepalive_set (1, 2), ==,
+      DSL_RESULT_SUCCESS);
+  assert_limits (1, 2, 10, 30, 256, 512);
+  g_assert_cmpuint (dsl_websocket_server_timeouts_set (3, 4), ==,
+      DSL_RESULT_SUCCESS);
+  assert_limits (1, 2, 3, 4, 256, 512);
+  g_assert_cmpuint (dsl_websocket_server_connection_limits_set (7, 8), ==,
+      DSL_RESULT_SUCCESS);
+  assert_limits (1, 2, 3, 4, 7, 8);
+  g_assert_cmpuint (dsl_websocket_server_listening_stop (), ==,
+      DSL_RESULT_SUCCESS);
+
+  g_assert_cmpuint (dsl_websocket_server_keepalive_set (5, 20), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_timeouts_set (10, 30), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_connection_limits_set (256, 512), ==,
+      DSL_RESULT_SUCCESS);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -308,6 +385,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server-api/path-add", test_path_add);
   g_test_add_func ("/server-api/client-listeners", test_client_listeners);
   g_test_add_func ("/server-api/result-names", test_result_names);
+  g_test_add_func ("/server-api/limits", test_limits);
   g_test_add_func ("/server-api/calls-from-other-thread",
       test_calls_from_other_thread);
   return g_test_run ();
