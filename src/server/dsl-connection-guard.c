@@ -507,6 +507,15 @@ dsl_connection_guard_upgraded (DslConnectionGuard * self,
       CLOSE_MESSAGE_TOO_BIG);
 }
 
+void
+dsl_connection_guard_drop (DslConnectionGuard * self, SoupServerMessage * msg)
+{
+  Client *client = client_of (self, msg);
+
+  if (client)
+    client_abort (client);
+}
+
 guint
 dsl_connection_guard_count_pending (DslConnectionGuard * self)
 {

@@ -72,6 +72,11 @@ gboolean dsl_connection_guard_may_upgrade (DslConnectionGuard * self);
 void dsl_connection_guard_upgraded (DslConnectionGuard * self,
     SoupServerMessage * msg, SoupWebsocketConnection * websocket);
 
+/* Ends msg's connection now, without a word more (libsoup then sees the
+ * end of the stream, and a WebSocket on it reports closed). */
+void dsl_connection_guard_drop (DslConnectionGuard * self,
+    SoupServerMessage * msg);
+
 /* Counts, for tests and logs. */
 guint dsl_connection_guard_count_pending (DslConnectionGuard * self);
 guint dsl_connection_guard_count_websockets (DslConnectionGuard * self);

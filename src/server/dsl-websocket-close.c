@@ -66,10 +66,7 @@ dsl_websocket_write_close_frame (GOutputStream * out, gushort code,
 }
 
 /* libsoup (every version) replaces the codes 1012-1014 of the IANA
- * registry with 1002, so this one frame is written here, and the stream
- * closed under libsoup (which then reports the WebSocket closed): nothing
- * else is sent, and whoever else holds the connection cannot keep the
- * socket open. */
+ * registry with 1002, so this one frame is written here. */
 void
 dsl_websocket_close_with_registry_code (SoupWebsocketConnection * connection,
     gushort code, const gchar * reason)
@@ -78,5 +75,4 @@ dsl_websocket_close_with_registry_code (SoupWebsocketConnection * connection,
 
   dsl_websocket_write_close_frame (g_io_stream_get_output_stream (io), code,
       reason);
-  g_io_stream_close (io, NULL, NULL);
 }

@@ -12,7 +12,8 @@ void dsl_websocket_close_and_release (SoupWebsocketConnection * connection,
     gushort code, const gchar * reason);
 
 /* For the registry codes libsoup refuses to send (1012-1014): writes the
- * close frame itself and closes the stream, without a second frame. */
+ * close frame itself. The caller then drops the connection (see
+ * dsl_connection_guard_drop), so no second frame follows. */
 void dsl_websocket_close_with_registry_code (SoupWebsocketConnection *
     connection, gushort code, const gchar * reason);
 

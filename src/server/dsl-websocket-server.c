@@ -116,6 +116,7 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
         "1013", path);
     dsl_websocket_close_with_registry_code (connection, DSL_CLOSE_TRY_AGAIN_LATER,
         "no signaling transceiver available");
+    dsl_connection_guard_drop (self->guard, msg);
   }
   g_object_unref (connection);
 }
