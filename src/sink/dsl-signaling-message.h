@@ -22,6 +22,14 @@ G_BEGIN_DECLS
  * it reaches json-glib's recursive parser. */
 #define DSL_SIGNALING_MAX_DEPTH 32
 
+/* Per connection: a real viewer sends one answer and a few dozen
+ * candidates, and makes no mistakes. Beyond these, candidates are refused
+ * (each one would have ICE send checks to an address the client chose),
+ * and a client that keeps sending malformed messages is closed with 1008
+ * instead of being answered for ever. */
+#define DSL_SIGNALING_MAX_CANDIDATES 100
+#define DSL_SIGNALING_MAX_ERRORS 64
+
 typedef enum
 {
   DSL_SIGNALING_ANSWER,

@@ -36,6 +36,8 @@ struct _DslWebrtcSession
   gboolean closed;
   gboolean awaiting_answer;
   guint answer_timeout;
+  guint candidates;            /* received from the client */
+  guint errors;                /* error replies sent */
   DslWebrtcSessionFailedFunc failed;
   DslWebrtcSessionClosedFunc closed_func;
   gpointer user_data;
@@ -211,9 +213,15 @@ send_text (DslWebrtcSession * self, const gchar * text)
 static void
 send_error (DslWebrtcSession * self, const gchar * message)
 {
-  g_autofree gchar *text = dsl_signaling_message_error (message);
+  g_autofree gchar *text = NULL;
 
   GST_WARNING ("%s: %s", self->name, message);
+  if (++self->errors > DSL_SIGNALING_MAX_ERRORS) {
+    dsl_webrtc_session_close (self, DSL_CLOSE_POLICY_VIOLATION,
+        "too many malformed messages");
+    return;
+  }
+  text = dsl_signaling_message_error (message);
   send_text (self, text);
 }
 
@@ -505,9 +513,14 @@ message_cb (SoupWebsocketConnection * connection, gint type, GBytes * bytes,
       handle_answer (self, &message);
       break;
     case DSL_SIGNALING_ICE:
-      if (*message.candidate)    /* "" is end-of-candidates */
-        g_signal_emit_by_name (self->webrtcbin, "add-ice-candidate",
-            message.mline_index, message.candidate);
+      if (!*message.candidate)   /* "" is end-of-candidates */
+        break;
+      if (++self->candidates > DSL_SIGNALING_MAX_CANDIDATES) {
+        send_error (self, "too many ICE candidates");
+        break;
+      }
+      g_signal_emit_by_name (self->webrtcbin, "add-ice-candidate",
+          message.mline_index, message.candidate);
       break;
   }
   dsl_signaling_message_clear (&message);
