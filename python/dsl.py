@@ -745,61 +745,50 @@ def _uint_pair_get(function):
     return int(retval), int(first.value), int(second.value)
 
 
-_dsl_websocket_server_keepalive_set = _bind(
-    'dsl_websocket_server_keepalive_set', _uint, [_uint, _uint])
-_dsl_websocket_server_keepalive_get = _bind(
-    'dsl_websocket_server_keepalive_get', _uint,
-    [POINTER(c_uint), POINTER(c_uint)])
+def _bind_uint_pair(name):
+    """The C setter and getter of a pair of uints: name_set, name_get."""
+    return (_bind(name + '_set', _uint, [_uint, _uint]),
+            _bind(name + '_get', _uint, [POINTER(c_uint), POINTER(c_uint)]))
+
+
+_keepalive = _bind_uint_pair('dsl_websocket_server_keepalive')
+_timeouts = _bind_uint_pair('dsl_websocket_server_timeouts')
+_connection_limits = _bind_uint_pair(
+    'dsl_websocket_server_connection_limits')
 
 
 def dsl_websocket_server_keepalive_set(interval_s, timeout_s):
     """extension: a ping every interval_s; a WebSocket that sends nothing,
     or reads nothing, for timeout_s is closed (defaults 5, 20)."""
-    return int(_dsl_websocket_server_keepalive_set(interval_s, timeout_s))
+    return int(_keepalive[0](interval_s, timeout_s))
 
 
 def dsl_websocket_server_keepalive_get():
     """extension: returns (retval, interval_s, timeout_s)."""
-    return _uint_pair_get(_dsl_websocket_server_keepalive_get)
-
-
-_dsl_websocket_server_timeouts_set = _bind(
-    'dsl_websocket_server_timeouts_set', _uint, [_uint, _uint])
-_dsl_websocket_server_timeouts_get = _bind(
-    'dsl_websocket_server_timeouts_get', _uint,
-    [POINTER(c_uint), POINTER(c_uint)])
+    return _uint_pair_get(_keepalive[1])
 
 
 def dsl_websocket_server_timeouts_set(header_timeout_s, idle_timeout_s):
     """extension: seconds for a whole HTTP request, and for an idle HTTP
     connection (defaults 10, 30)."""
-    return int(_dsl_websocket_server_timeouts_set(header_timeout_s,
-                                                  idle_timeout_s))
+    return int(_timeouts[0](header_timeout_s, idle_timeout_s))
 
 
 def dsl_websocket_server_timeouts_get():
     """extension: returns (retval, header_timeout_s, idle_timeout_s)."""
-    return _uint_pair_get(_dsl_websocket_server_timeouts_get)
-
-
-_dsl_websocket_server_connection_limits_set = _bind(
-    'dsl_websocket_server_connection_limits_set', _uint, [_uint, _uint])
-_dsl_websocket_server_connection_limits_get = _bind(
-    'dsl_websocket_server_connection_limits_get', _uint,
-    [POINTER(c_uint), POINTER(c_uint)])
+    return _uint_pair_get(_timeouts[1])
 
 
 def dsl_websocket_server_connection_limits_set(max_pending, max_websockets):
     """extension: most connections that are not WebSockets (one more
     closes the oldest) and most WebSockets (one more gets HTTP 503);
     defaults 256, 512."""
-    return int(_dsl_websocket_server_connection_limits_set(max_pending,
-                                                           max_websockets))
+    return int(_connection_limits[0](max_pending, max_websockets))
 
 
 def dsl_websocket_server_connection_limits_get():
     """extension: returns (retval, max_pending, max_websockets)."""
-    return _uint_pair_get(_dsl_websocket_server_connection_limits_get)
+    return _uint_pair_get(_connection_limits[1])
 
 # ---------------------------------------------------------------------------
 # General services

@@ -86,70 +86,67 @@ dsl_websocket_server_http_root_set (const wchar_t * folder)
   return dsl_websocket_server_set_http_root (dsl_websocket_server_get (), f);
 }
 
-/* The three pairs below change one part of the connection limits each. */
+/* The three pairs below each set or get two of the connection limits,
+ * named by their offsets in DslConnectionLimits. */
+#define LIMIT(member) G_STRUCT_OFFSET (DslConnectionLimits, member)
+
 static DslReturnType
-set_limits (const DslConnectionLimits * limits)
+set_limit_pair (glong first, glong second, uint a, uint b)
 {
-  return dsl_websocket_server_set_limits (dsl_websocket_server_get (),
-      limits);
+  DslWebsocketServer *server = dsl_websocket_server_get ();
+  DslConnectionLimits limits = *dsl_websocket_server_get_limits (server);
+
+  G_STRUCT_MEMBER (guint, &limits, first) = a;
+  G_STRUCT_MEMBER (guint, &limits, second) = b;
+  return dsl_websocket_server_set_limits (server, &limits);
 }
 
-static DslConnectionLimits
-get_limits (void)
+static void
+get_limit_pair (glong first, glong second, uint * a, uint * b)
 {
-  return *dsl_websocket_server_get_limits (dsl_websocket_server_get ());
+  const DslConnectionLimits *limits =
+      dsl_websocket_server_get_limits (dsl_websocket_server_get ());
+
+  *a = G_STRUCT_MEMBER (guint, limits, first);
+  *b = G_STRUCT_MEMBER (guint, limits, second);
 }
 
 DslReturnType
 dsl_websocket_server_keepalive_set (uint interval_s, uint timeout_s)
 {
-  DslConnectionLimits limits;
-
   DSL_CONTEXT_SCOPE;
-  limits = get_limits ();
-  limits.ping_interval_s = interval_s;
-  limits.pong_timeout_s = timeout_s;
-  return set_limits (&limits);
+  return set_limit_pair (LIMIT (ping_interval_s), LIMIT (pong_timeout_s),
+      interval_s, timeout_s);
 }
 
 DslReturnType
 dsl_websocket_server_keepalive_get (uint * interval_s, uint * timeout_s)
 {
-  DslConnectionLimits limits;
-
   DSL_CONTEXT_SCOPE;
   DSL_API_REQUIRE (interval_s);
   DSL_API_REQUIRE (timeout_s);
-  limits = get_limits ();
-  *interval_s = limits.ping_interval_s;
-  *timeout_s = limits.pong_timeout_s;
+  get_limit_pair (LIMIT (ping_interval_s), LIMIT (pong_timeout_s), interval_s,
+      timeout_s);
   return DSL_RESULT_SUCCESS;
 }
 
 DslReturnType
 dsl_websocket_server_timeouts_set (uint header_timeout_s, uint idle_timeout_s)
 {
-  DslConnectionLimits limits;
-
   DSL_CONTEXT_SCOPE;
-  limits = get_limits ();
-  limits.header_timeout_s = header_timeout_s;
-  limits.idle_timeout_s = idle_timeout_s;
-  return set_limits (&limits);
+  return set_limit_pair (LIMIT (header_timeout_s), LIMIT (idle_timeout_s),
+      header_timeout_s, idle_timeout_s);
 }
 
 DslReturnType
 dsl_websocket_server_timeouts_get (uint * header_timeout_s,
     uint * idle_timeout_s)
 {
-  DslConnectionLimits limits;
-
   DSL_CONTEXT_SCOPE;
   DSL_API_REQUIRE (header_timeout_s);
   DSL_API_REQUIRE (idle_timeout_s);
-  limits = get_limits ();
-  *header_timeout_s = limits.header_timeout_s;
-  *idle_timeout_s = limits.idle_timeout_s;
+  get_limit_pair (LIMIT (header_timeout_s), LIMIT (idle_timeout_s),
+      header_timeout_s, idle_timeout_s);
   return DSL_RESULT_SUCCESS;
 }
 
@@ -157,26 +154,19 @@ DslReturnType
 dsl_websocket_server_connection_limits_set (uint max_pending,
     uint max_websockets)
 {
-  DslConnectionLimits limits;
-
   DSL_CONTEXT_SCOPE;
-  limits = get_limits ();
-  limits.max_pending = max_pending;
-  limits.max_websockets = max_websockets;
-  return set_limits (&limits);
+  return set_limit_pair (LIMIT (max_pending), LIMIT (max_websockets),
+      max_pending, max_websockets);
 }
 
 DslReturnType
 dsl_websocket_server_connection_limits_get (uint * max_pending,
     uint * max_websockets)
 {
-  DslConnectionLimits limits;
-
   DSL_CONTEXT_SCOPE;
   DSL_API_REQUIRE (max_pending);
   DSL_API_REQUIRE (max_websockets);
-  limits = get_limits ();
-  *max_pending = limits.max_pending;
-  *max_websockets = limits.max_websockets;
+  get_limit_pair (LIMIT (max_pending), LIMIT (max_websockets), max_pending,
+      max_websockets);
   return DSL_RESULT_SUCCESS;
 }
