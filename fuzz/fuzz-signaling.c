@@ -110,7 +110,10 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   reply = dsl_signaling_message_error (error);
   FUZZ_CHECK (reply != NULL && g_utf8_validate (reply, -1, NULL),
       "the error reply is not valid UTF-8: %s", error);
-  if (!g_str_has_prefix (error, "JSON nested deeper"))
+  /* refusals made before json-glib sees the text: re-parsing them here
+   * is exactly what the bound is there to prevent */
+  if (!g_str_has_prefix (error, "JSON nested deeper")
+      && !g_str_has_prefix (error, "invalid JSON: a quote or comment"))
     check_depth_bound (text, size);
   return 0;
 }

@@ -18,7 +18,9 @@ dsl_wstring_to_utf8 (const wchar_t * wstr)
 wchar_t *
 dsl_wstring_from_utf8 (const gchar * str)
 {
-  if (!str)
+  /* g_utf8_to_ucs4 lets encoded surrogates and values above U+10FFFF
+   * through: g_utf8_validate does not */
+  if (!str || !g_utf8_validate (str, -1, NULL))
     return NULL;
   return (wchar_t *) g_utf8_to_ucs4 (str, -1, NULL, NULL, NULL);
 }

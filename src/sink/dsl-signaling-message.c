@@ -68,9 +68,13 @@ gchar *
 dsl_signaling_message_error (const gchar * message)
 {
   JsonBuilder *builder = begin ("error");
+  /* an error may quote the client's input, which need not be UTF-8
+   * (json-glib's messages quote it, and it decodes "\ud800" to CESU
+   * bytes), and a text frame must be */
+  g_autofree gchar *valid = g_utf8_make_valid (message, -1);
 
   json_builder_set_member_name (builder, "message");
-  json_builder_add_string_value (builder, message);
+  json_builder_add_string_value (builder, valid);
   return end (builder);
 }
 
@@ -109,9 +113,18 @@ parse_sdp (const gchar * text, GstSDPMessage ** out, gchar ** error)
 }
 
 /* json-glib 1.6 parses recursively with no depth limit: measure the
- * nesting first, iteratively, so deep brackets never reach it. */
-static gboolean
-nesting_fits (const gchar * text, gsize length, guint max_depth)
+ * nesting first, iteratively, so deep brackets never reach it. Its scanner
+ * also takes single-quoted strings and comments, which would hide brackets
+ * from this count: neither is JSON, so both are refused here. */
+typedef enum
+{
+  NESTING_FITS,
+  NESTING_TOO_DEEP,
+  NESTING_NOT_JSON,
+} Nesting;
+
+static Nesting
+measure_nesting (const gchar * text, gsize length, guint max_depth)
 {
   gboolean in_string = FALSE;
   guint depth = 0;
@@ -126,14 +139,16 @@ nesting_fits (const gchar * text, gsize length, guint max_depth)
         in_string = FALSE;
     } else if (c == '"') {
       in_string = TRUE;
+    } else if (c == '\'' || c == '/') {
+      return NESTING_NOT_JSON;
     } else if (c == '[' || c == '{') {
       if (++depth > max_depth)
-        return FALSE;
+        return NESTING_TOO_DEEP;
     } else if ((c == ']' || c == '}') && depth > 0) {
       depth--;
     }
   }
-  return TRUE;
+  return NESTING_FITS;
 }
 
 gboolean
@@ -148,10 +163,17 @@ dsl_signaling_message_parse (const gchar * text, gsize length,
   gint64 index;
 
   memset (message, 0, sizeof *message);
-  if (!nesting_fits (text, length, DSL_SIGNALING_MAX_DEPTH)) {
-    *error = g_strdup_printf ("JSON nested deeper than %d levels",
-        DSL_SIGNALING_MAX_DEPTH);
-    return FALSE;
+  switch (measure_nesting (text, length, DSL_SIGNALING_MAX_DEPTH)) {
+    case NESTING_TOO_DEEP:
+      *error = g_strdup_printf ("JSON nested deeper than %d levels",
+          DSL_SIGNALING_MAX_DEPTH);
+      return FALSE;
+    case NESTING_NOT_JSON:
+      *error = g_strdup ("invalid JSON: a quote or comment that JSON does "
+          "not have");
+      return FALSE;
+    case NESTING_FITS:
+      break;
   }
   if (!json_parser_load_from_data (parser, text, (gssize) length, &json_error)) {
     *error = g_strdup_printf ("invalid JSON: %s", json_error->message);
