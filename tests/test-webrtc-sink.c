@@ -1024,9 +1024,14 @@ test_deleting_listener_as_next_viewer_arrives (void)
     guint port = start_server ();
 
     first = connect_and_wait_offer (port);
-    second = connect_and_wait_offer (port);
+    second = dsl_test_client_new (port, "/ws");
+    g_assert_true (dsl_test_client_wait_done (second, 10000));
+    g_assert_nonnull (second->connection);
   }
   g_assert_cmpuint (server_listener_close, ==, DSL_RESULT_SUCCESS);
+  /* the newcomer went to race-2 and gets its offer */
+  assert_states (&race[1].log, "I");
+  g_assert_true (dsl_test_client_wait_messages (second, 1, 10000));
   g_assert_true (dsl_test_client_wait_closed (first, 10000));
   g_assert_cmpuint (first->close_code, ==, 1000);
   dsl_test_client_free (first);
@@ -1034,7 +1039,7 @@ test_deleting_listener_as_next_viewer_arrives (void)
   assert_states (&race[0].log, "IC");
   g_assert_cmpuint (race[0].removed, ==, DSL_RESULT_SUCCESS);
   g_assert_cmpuint (race[0].deleted, ==, DSL_RESULT_SUCCESS);
-  /* the second viewer is on race-2, untouched by that */
+  /* the second viewer stays on race-2, untouched by that */
   assert_states (&race[1].log, "I");
   g_assert_false (second->closed);
   g_assert_cmpuint (dsl_component_list_size (), ==, 3);
