@@ -16,7 +16,7 @@
  *
  *   {"peer":0,"frames":60,"width":640,"height":480,"fps":29.9,"ttff_ms":412,
  *    "codec":"VP8","errors":0,"close_code":1000,"frames_total":60,
- *    "fps_steady":30.0,"offers":1}
+ *    "fps_steady":30.0,"offers":1,"max_gap_ms":41}
  *
  *   frames       decoded frames, capped at --frames
  *   width/height from the decoded caps (0 if none)
@@ -29,6 +29,26 @@
  *   fps_steady   rate over the second half of the counted frames (not
  *                skewed by the burst of frames queued during DTLS set-up)
  *   offers       number of SDP offers answered
+ *   max_gap_ms   longest wall-clock gap between two consecutive decoded
+ *                frames (any frame, --hold included), and from the last
+ *                frame to the moment the peer finished (so a stream that
+ *                stops early, e.g. until the --timeout, shows as a gap);
+ *                -1 if no frame was decoded
+ *
+ * With --events, each peer's events are also printed on stdout as they
+ * happen, one flushed JSON line each, in the order they happened:
+ *
+ *   {"event":"open","peer":0}            WebSocket open
+ *   {"event":"offer","peer":0}           an SDP offer received and parsed
+ *   {"event":"answer-sent","peer":0}     our answer handed to the WebSocket
+ *   {"event":"ice-connected","peer":0}   webrtcbin connection-state connected
+ *   {"event":"first-frame","peer":0}     first decoded frame
+ *   {"event":"error","peer":0}           an {"type":"error"} message received
+ *   {"event":"closed","peer":0,"code":N} WebSocket closed (code as close_code)
+ *
+ * Event lines have an "event" member; the result lines above do not. They
+ * let a test act at a given moment (e.g. kill -9 the receiver once the
+ * answer is sent).
  *
  * Exit status: 0 if every peer decoded --frames frames, 1 otherwise,
  * 2 on a command line error.
@@ -71,6 +91,7 @@ struct _App
   gdouble hold_s;
   gint close_code;
   gchar **ice_addresses;
+  gboolean events;
 
   /* runtime (main thread) */
   GMainContext *ctx;
@@ -109,12 +130,16 @@ struct _Peer
   /* streaming threads <-> main */
   gint decoded;                 /* atomic: every decoded frame */
   gint reached;                 /* atomic flag: decoded >= target */
+  gint ice_connected;           /* atomic flag: "ice-connected" reported */
 
   GMutex lock;                  /* protects the fields below */
   gint64 t_open;                /* monotonic us, WebSocket open */
   gint64 t_first;               /* first decoded frame */
   gint64 t_last;                /* last counted frame (<= target) */
   gint64 t_mid;                 /* frame number mid_frame(target) */
+  gint64 t_prev;                /* latest decoded frame, any (0: none) */
+  gint64 max_gap;               /* longest gap between frames, us */
+  gboolean gaps_final;          /* peer finished: max_gap is final */
   gint width;
   gint height;
   gchar *codec;
@@ -151,6 +176,7 @@ peer_unref (gpointer data)
 static void app_check_done (App * app);
 static void peer_finish (Peer * p, const gchar * why);
 static gboolean hold_done_cb (gpointer data);
+static void peer_event (Peer * p, const gchar * name, gint code);
 
 /* ------------------------------------------------------------------------ */
 /* Handing work to the main context                                         */
@@ -190,15 +216,32 @@ peer_defer (Peer * p, GSourceFunc func, gchar * text)
 }
 
 static gboolean
+send_text (Peer * p, const gchar * text)
+{
+  if (p->ws == NULL
+      || soup_websocket_connection_get_state (p->ws) !=
+      SOUP_WEBSOCKET_STATE_OPEN)
+    return FALSE;
+  soup_websocket_connection_send_text (p->ws, text);
+  return TRUE;
+}
+
+static gboolean
 send_text_cb (gpointer data)
 {
   PeerTask *t = data;
-  Peer *p = t->peer;
 
-  if (p->ws != NULL
-      && soup_websocket_connection_get_state (p->ws) ==
-      SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_text (p->ws, t->text);
+  send_text (t->peer, t->text);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+send_answer_cb (gpointer data)
+{
+  PeerTask *t = data;
+
+  if (send_text (t->peer, t->text))
+    peer_event (t->peer, "answer-sent", -1);
   return G_SOURCE_REMOVE;
 }
 
@@ -217,6 +260,52 @@ json_to_text (JsonBuilder * b)
   json_node_unref (root);
   g_object_unref (gen);
   return text;
+}
+
+/* --events: one flushed line per peer event, printed on the main thread
+ * only, so lines never interleave and keep the order of the events.
+ * code < 0: the event has no "code" member. */
+static void
+peer_event (Peer * p, const gchar * name, gint code)
+{
+  JsonBuilder *b;
+  gchar *line;
+
+  if (!p->app->events)
+    return;
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "event");
+  json_builder_add_string_value (b, name);
+  json_builder_set_member_name (b, "peer");
+  json_builder_add_int_value (b, p->index);
+  if (code >= 0) {
+    json_builder_set_member_name (b, "code");
+    json_builder_add_int_value (b, code);
+  }
+  json_builder_end_object (b);
+  line = json_to_text (b);
+  fprintf (stdout, "%s\n", line);
+  fflush (stdout);
+  g_free (line);
+  g_object_unref (b);
+}
+
+/* An event seen on another thread: the task's text is its name. */
+static gboolean
+event_cb (gpointer data)
+{
+  PeerTask *t = data;
+
+  peer_event (t->peer, t->text, -1);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+peer_defer_event (Peer * p, const gchar * name)
+{
+  if (p->app->events)
+    peer_defer (p, event_cb, g_strdup (name));
 }
 
 static gchar *
@@ -313,7 +402,7 @@ on_answer_created (GstPromise * promise, gpointer data)
   /* Queue the answer before set-local-description starts ICE gathering,
    * so it always goes out ahead of our candidates. */
   sdp = gst_sdp_message_as_text (answer->sdp);
-  peer_defer (p, send_text_cb, make_answer_msg (sdp));
+  peer_defer (p, send_answer_cb, make_answer_msg (sdp));
   g_free (sdp);
 
   g_signal_emit_by_name (p->webrtc, "set-local-description", answer, NULL);
@@ -344,6 +433,19 @@ on_ice_candidate (GstElement * webrtc, guint mline, gchar * candidate,
   if (candidate == NULL || *candidate == '\0')
     return;
   peer_defer (p, send_text_cb, make_ice_msg (mline, candidate));
+}
+
+static void
+on_connection_state (GstElement * webrtc, GParamSpec * pspec, gpointer data)
+{
+  Peer *p = data;
+  GstWebRTCPeerConnectionState state;
+
+  (void) pspec;
+  g_object_get (webrtc, "connection-state", &state, NULL);
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED
+      && g_atomic_int_compare_and_exchange (&p->ice_connected, 0, 1))
+    peer_defer_event (p, "ice-connected");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -415,17 +517,24 @@ frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 
   now = g_get_monotonic_time ();
   n = g_atomic_int_add (&p->decoded, 1) + 1;
+  g_mutex_lock (&p->lock);
   if (n <= target) {
-    g_mutex_lock (&p->lock);
     if (n == 1)
       p->t_first = now;
     if (n == mid_frame (target))
       p->t_mid = now;
     p->t_last = now;
-    g_mutex_unlock (&p->lock);
   }
-  if (n == 1)
+  if (!p->gaps_final) {
+    if (p->t_prev > 0 && now - p->t_prev > p->max_gap)
+      p->max_gap = now - p->t_prev;
+    p->t_prev = now;
+  }
+  g_mutex_unlock (&p->lock);
+  if (n == 1) {
     fprintf (stderr, "[rx] peer %u: first frame\n", p->index);
+    peer_defer_event (p, "first-frame");
+  }
   if (n == target) {
     g_atomic_int_set (&p->reached, 1);
     peer_defer (p, reached_cb, NULL);
@@ -625,6 +734,8 @@ peer_start_pipeline (Peer * p)
   g_signal_connect (p->webrtc, "on-ice-candidate",
       G_CALLBACK (on_ice_candidate), p);
   g_signal_connect (p->webrtc, "pad-added", G_CALLBACK (on_pad_added), p);
+  g_signal_connect (p->webrtc, "notify::connection-state",
+      G_CALLBACK (on_connection_state), p);
 
   bus = gst_pipeline_get_bus (GST_PIPELINE (p->pipeline));
   p->bus_watch = gst_bus_add_watch_full (bus, G_PRIORITY_DEFAULT,
@@ -716,6 +827,7 @@ handle_sdp (Peer * p, JsonObject * data)
   }
   p->offers++;
   fprintf (stderr, "[rx] peer %u: offer #%u received\n", p->index, p->offers);
+  peer_event (p, "offer", -1);
 
   desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, sdp);
   promise = gst_promise_new_with_change_func (on_remote_set, peer_ref (p),
@@ -783,6 +895,7 @@ on_ws_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
 
   if (g_strcmp0 (msg_type, "error") == 0) {
     p->errors++;
+    peer_event (p, "error", -1);
     fprintf (stderr, "[rx] peer %u: server error: %s\n", p->index,
         json_object_get_string_member_with_default (payload, "message",
             "(no message)"));
@@ -821,6 +934,7 @@ on_ws_closed (SoupWebsocketConnection * ws, gpointer data)
         soup_websocket_connection_get_close_data (ws) ?
         soup_websocket_connection_get_close_data (ws) : "");
   }
+  peer_event (p, "closed", p->close_code);
   peer_drop_ws (p, TRUE);
   peer_finish (p, p->we_closed ? NULL : "closed by server");
   app_check_done (p->app);
@@ -854,6 +968,7 @@ on_ws_connected (GObject * source, GAsyncResult * res, gpointer data)
   g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed), p);
   g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), p);
   fprintf (stderr, "[rx] peer %u: connected\n", p->index);
+  peer_event (p, "open", -1);
 
   if (p->finished)              /* e.g. pipeline failed meanwhile */
     peer_close_ws (p);
@@ -878,9 +993,19 @@ hold_done_cb (gpointer data)
 static void
 peer_finish (Peer * p, const gchar * why)
 {
+  gint64 now = g_get_monotonic_time ();
+
   if (p->finished)
     return;
   p->finished = TRUE;
+
+  /* Frames that stopped before the peer finished count as a gap too. */
+  g_mutex_lock (&p->lock);
+  if (p->t_prev > 0 && now - p->t_prev > p->max_gap)
+    p->max_gap = now - p->t_prev;
+  p->gaps_final = TRUE;
+  g_mutex_unlock (&p->lock);
+
   if (why != NULL)
     fprintf (stderr, "[rx] peer %u: finished (%s) after %d frames\n",
         p->index, why, g_atomic_int_get (&p->decoded));
@@ -1010,6 +1135,8 @@ print_peer (Peer * p, gint target)
           0.5) / 10.0);
   json_builder_set_member_name (b, "offers");
   json_builder_add_int_value (b, p->offers);
+  json_builder_set_member_name (b, "max_gap_ms");
+  json_builder_add_int_value (b, p->t_prev > 0 ? p->max_gap / 1000 : -1);
   json_builder_end_object (b);
   g_mutex_unlock (&p->lock);
 
@@ -1059,6 +1186,10 @@ main (int argc, char **argv)
         "SECONDS"},
     {"close-code", 0, 0, G_OPTION_ARG_INT, &app.close_code,
         "WebSocket close code to send (default 1000)", "N"},
+    {"events", 0, 0, G_OPTION_ARG_NONE, &app.events,
+          "Also print one JSON line per peer event as it happens (open, "
+          "offer, answer-sent, ice-connected, first-frame, error, closed)",
+        NULL},
     G_OPTION_ENTRY_NULL
   };
 
