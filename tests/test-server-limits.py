@@ -200,7 +200,9 @@ def case_frozen_short(case):
 
 def case_media_dies(case):
     """A viewer whose ICE agent stops while its WebSocket still answers
-    pings is FAILED by ICE, then closed (the receiver's --drop-media)."""
+    pings is FAILED by ICE, then closed (the receiver's --drop-media).
+    libnice's keep-alive checks go every 25 s and are retried for about
+    25 s: this takes about 50 s."""
     server = Server()
     viewer = None
     try:

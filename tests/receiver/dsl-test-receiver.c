@@ -45,6 +45,7 @@
  *   {"event":"first-frame","peer":0}     first decoded frame
  *   {"event":"error","peer":0}           an {"type":"error"} message received
  *   {"event":"closed","peer":0,"code":N} WebSocket closed (code as close_code)
+ *   {"event":"media-dropped","peer":0}   --drop-media: the media stopped
  *
  * Event lines have an "event" member; the result lines above do not. They
  * let a test act at a given moment (e.g. kill -9 the receiver once the
@@ -89,6 +90,7 @@ struct _App
   gint target_frames;
   gdouble timeout_s;
   gdouble hold_s;
+  gdouble drop_media_s;
   gint close_code;
   gchar **ice_addresses;
   gboolean events;
@@ -120,6 +122,7 @@ struct _Peer
   gboolean connecting;
   gboolean finished;
   gboolean we_closed;
+  gboolean media_dropped;       /* --drop-media: pipeline gone, WebSocket kept */
   gint close_code;
   guint errors;
   guint offers;
@@ -176,6 +179,7 @@ peer_unref (gpointer data)
 static void app_check_done (App * app);
 static void peer_finish (Peer * p, const gchar * why);
 static gboolean hold_done_cb (gpointer data);
+static gboolean arm_drop_media_cb (gpointer data);
 static void peer_event (Peer * p, const gchar * name, gint code);
 
 /* ------------------------------------------------------------------------ */
@@ -534,6 +538,8 @@ frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   if (n == 1) {
     fprintf (stderr, "[rx] peer %u: first frame\n", p->index);
     peer_defer_event (p, "first-frame");
+    if (p->app->drop_media_s > 0)
+      peer_defer (p, arm_drop_media_cb, NULL);
   }
   if (n == target) {
     g_atomic_int_set (&p->reached, 1);
@@ -899,7 +905,7 @@ on_ws_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
     fprintf (stderr, "[rx] peer %u: server error: %s\n", p->index,
         json_object_get_string_member_with_default (payload, "message",
             "(no message)"));
-  } else if (p->finished) {
+  } else if (p->finished || p->media_dropped) {
     /* pipeline already gone: ignore signaling */
   } else if (g_strcmp0 (msg_type, "sdp") == 0) {
     handle_sdp (p, payload);
@@ -977,6 +983,37 @@ on_ws_connected (GObject * source, GAsyncResult * res, gpointer data)
 
 /* ------------------------------------------------------------------------ */
 /* Peer / application life cycle (main thread)                              */
+
+/* --drop-media: the media path dies (no more ICE answers, DTLS, RTP)
+ * while the WebSocket stays open and libsoup keeps answering pings. */
+static gboolean
+drop_media_cb (gpointer data)
+{
+  Peer *p = data;
+
+  if (!p->finished && p->pipeline) {
+    fprintf (stderr, "[rx] peer %u: dropping the media, keeping the "
+        "WebSocket\n", p->index);
+    peer_stop_pipeline (p);
+    p->media_dropped = TRUE;
+    peer_event (p, "media-dropped", -1);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+arm_drop_media_cb (gpointer data)
+{
+  PeerTask *t = data;
+  GSource *timer = g_timeout_source_new ((guint) (t->peer->app->drop_media_s
+          * 1000.0));
+
+  g_source_set_callback (timer, drop_media_cb, peer_ref (t->peer),
+      peer_unref);
+  g_source_attach (timer, t->peer->app->ctx);
+  g_source_unref (timer);
+  return G_SOURCE_REMOVE;
+}
 
 static gboolean
 hold_done_cb (gpointer data)
@@ -1186,6 +1223,10 @@ main (int argc, char **argv)
         "SECONDS"},
     {"close-code", 0, 0, G_OPTION_ARG_INT, &app.close_code,
         "WebSocket close code to send (default 1000)", "N"},
+    {"drop-media", 0, 0, G_OPTION_ARG_DOUBLE, &app.drop_media_s,
+          "This many seconds after the first frame, stop the media (ICE, "
+          "DTLS, RTP) but keep the WebSocket open (default 0: never)",
+        "SECONDS"},
     {"events", 0, 0, G_OPTION_ARG_NONE, &app.events,
           "Also print one JSON line per peer event as it happens (open, "
           "offer, answer-sent, ice-connected, first-frame, error, closed)",
