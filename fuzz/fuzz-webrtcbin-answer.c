@@ -22,10 +22,21 @@
 #define OFFER_CAPS "application/x-rtp,media=video,encoding-name=VP8," \
   "payload=96,clock-rate=90000"
 
+/* How many inputs got past the gate, for the rate that matters */
+static guint reached, applied;
+
+static void
+print_counts (void)
+{
+  fprintf (stderr, "fuzz-webrtcbin-answer: %u answers reached webrtcbin, "
+      "%u applied, %u refused\n", reached, applied, reached - applied);
+}
+
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   fuzz_init ();
+  atexit (print_counts);
   FUZZ_CHECK (gst_element_factory_find ("webrtcbin") != NULL,
       "no webrtcbin (gstreamer1.0-plugins-bad, gstreamer1.0-nice)");
   return 0;
@@ -130,6 +141,7 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
     return 0;   /* the client gets an error reply; webrtcbin sees nothing */
   FUZZ_CHECK (message.type == DSL_SIGNALING_ANSWER, "not an answer");
 
+  reached++;
   webrtcbin = make_offerer ();
   answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER,
       g_steal_pointer (&message.sdp));
@@ -150,6 +162,7 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
   else
     FUZZ_CHECK (state == GST_WEBRTC_SIGNALING_STATE_STABLE,
         "an applied answer left the state at %d", state);
+  applied += !refused;
 
   gst_element_set_state (webrtcbin, GST_STATE_NULL);
   gst_object_unref (webrtcbin);
