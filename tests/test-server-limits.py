@@ -15,18 +15,18 @@ unlucky or hostile client would:
   * a half-open request lives until the header timeout, not for ever;
   * --max-websockets: one upgrade too many gets 503 with Retry-After, and
     a place freed is taken again;
-  * a viewer refused with 1013 is also disconnected at once.
+  * a viewer refused with 1013 is also disconnected at once;
+  * 64 error replies at most per connection (then 1008), 100 candidates.
 
 Prints TAP. Environment as for test-serve.py (DSL_WEBRTC_SERVE,
 DSL_TEST_RECEIVER, DSL_SANITIZED).
 """
 
-import base64
+import json
 import os
 import re
 import signal
 import socket
-import struct
 import sys
 import time
 from pathlib import Path
@@ -34,7 +34,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 from dsltap import (BUILD_ROOT, RECEIVER, Child, decoded,  # noqa: E402
-                    json_lines, receive, receiver_args, run_cases)
+                    receive, receiver_args, run_cases)
+from rawws import TEXT, RawWebSocket  # noqa: E402
 
 SERVE = os.environ.get('DSL_WEBRTC_SERVE',
                        str(BUILD_ROOT / 'tools' / 'dsl-webrtc-serve'))
@@ -84,32 +85,19 @@ class Server:
         self.child.kill()
 
 
-def connect(port, timeout=5):
-    sock = socket.create_connection(('127.0.0.1', port), timeout=timeout)
-    return sock
+def try_upgrade(port, path='/ws'):
+    """A RawWebSocket whose upgrade may have been refused (see .status)."""
+    ws = RawWebSocket(port, path, upgrade=False)
+    try:
+        ws.upgrade(ws.request())
+    except ConnectionError:
+        pass
+    return ws
 
 
-def upgrade(port, path='/ws'):
-    """A WebSocket upgrade by hand: (socket, status line, headers, rest)."""
-    sock = connect(port)
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall('GET {} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n'
-                 'Connection: Upgrade\r\nSec-WebSocket-Key: {}\r\n'
-                 'Sec-WebSocket-Version: 13\r\n\r\n'.format(path, key).encode())
-    data = b''
-    while b'\r\n\r\n' not in data:
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        data += chunk
-    head, _, rest = data.partition(b'\r\n\r\n')
-    lines = head.decode('latin-1').split('\r\n')
-    headers = dict(line.split(': ', 1) for line in lines[1:] if ': ' in line)
-    return sock, lines[0], headers, rest
-
-
-def read_to_end(sock, data=b'', timeout=5):
+def read_to_end(sock, timeout=5):
     """Everything until the peer closes: (data, closed in time)."""
+    data = b''
     sock.settimeout(timeout)
     try:
         while True:
@@ -307,51 +295,106 @@ def case_header_timeout(case):
 
 def case_max_websockets(case):
     server = Server('--max-websockets', '2', '--max-viewers', '8')
-    socks = []
+    sockets = []
     try:
         for n in (1, 2):
-            sock, status, _, _ = upgrade(server.port)
-            socks.append(sock)
-            if not case.result(' 101 ' in status, 'WebSocket {} opens'.format(
-                    n), status):
+            ws = try_upgrade(server.port)
+            sockets.append(ws)
+            if not case.result(' 101 ' in ws.status, 'WebSocket {} opens'.format(
+                    n), ws.status):
                 return
-        sock, status, headers, _ = upgrade(server.port)
-        sock.close()
-        case.result(' 503 ' in status and headers.get('Retry-After') == '5',
+        ws = try_upgrade(server.port)
+        ws.close()
+        case.result(' 503 ' in ws.status and
+                    ws.headers.get('retry-after') == '5',
                     'a third gets 503 with Retry-After: 5', '{} {}'.format(
-                        status, headers))
-        socks.pop(0).close()
+                        ws.status, ws.headers))
+        sockets.pop(0).close()
         deadline = time.monotonic() + 5
-        status = ''
         while time.monotonic() < deadline:
-            sock, status, _, _ = upgrade(server.port)
-            if ' 101 ' in status:
-                socks.append(sock)
+            ws = try_upgrade(server.port)
+            sockets.append(ws)
+            if ' 101 ' in ws.status:
                 break
-            sock.close()
             time.sleep(0.1)
-        case.result(' 101 ' in status, 'the freed place is taken again',
-                    status)
+        case.result(' 101 ' in ws.status, 'the freed place is taken again',
+                    ws.status)
     finally:
-        close_all(socks)
+        for ws in sockets:
+            ws.close()
         server.stop()
 
 
 def case_busy_disconnects(case):
     server = Server('--max-viewers', '1')
-    socks = []
+    first = second = None
     try:
-        sock, status, _, _ = upgrade(server.port)
-        socks.append(sock)
-        sock, status, _, rest = upgrade(server.port)
-        socks.append(sock)
-        data, closed = read_to_end(sock, rest, timeout=3)
-        code = struct.unpack('>H', data[2:4])[0] if len(data) >= 4 else None
-        case.result(data[:1] == b'\x88' and code == 1013 and closed,
+        first = RawWebSocket(server.port)
+        second = RawWebSocket(server.port)
+        outcome = second.outcome()
+        ended = second.read_frame(timeout=2) if outcome[0] == 'close' else 0
+        case.result(outcome == ('close', 1013) and ended is None,
                     'the second viewer gets 1013 and is disconnected',
-                    '{} {!r}'.format(closed, data[:60]))
+                    '{} then {}'.format(outcome, ended))
     finally:
-        close_all(socks)
+        for ws in (first, second):
+            if ws:
+                ws.close()
+        server.stop()
+
+
+def send_text(ws, message):
+    return ws.send_frame(TEXT, json.dumps(message).encode())
+
+
+def case_error_replies(case):
+    """64 error replies on one connection; the 65th malformed message
+    closes it with 1008."""
+    server = Server()
+    ws = None
+    try:
+        ws = RawWebSocket(server.port)
+        case.result(ws.message('sdp') is not None, 'the offer comes')
+        replies = 0
+        for _ in range(64):
+            send_text(ws, {'type': 'bye', 'data': {}})
+            replies += ws.message('error') is not None
+        case.result(replies == 64, '64 malformed messages get 64 error '
+                    'replies ({})'.format(replies))
+        send_text(ws, {'type': 'bye', 'data': {}})
+        outcome = ws.outcome()
+        case.result(outcome == ('close', 1008) and
+                    ws.close_reason == b'too many malformed messages',
+                    'the 65th closes with 1008', '{} {!r}'.format(
+                        outcome, ws.close_reason))
+    finally:
+        if ws:
+            ws.close()
+        server.stop()
+
+
+def case_candidates(case):
+    """100 client candidates are taken, the 101st is refused."""
+    server = Server()
+    ws = None
+    candidate = {'type': 'ice', 'data': {
+        'candidate': 'candidate:1 1 UDP 2122252543 127.0.0.1 9 typ host',
+        'sdpMLineIndex': 0}}
+    try:
+        ws = RawWebSocket(server.port)
+        case.result(ws.message('sdp') is not None, 'the offer comes')
+        for _ in range(100):
+            send_text(ws, candidate)
+        # an error reply now comes from the 101st only (messages are
+        # handled in order)
+        send_text(ws, candidate)
+        reply = ws.message('error')
+        case.result(reply is not None and reply['data']['message'] ==
+                    'too many ICE candidates', 'the 101st gets "too many '
+                    'ICE candidates" and is the first refused', str(reply))
+    finally:
+        if ws:
+            ws.close()
         server.stop()
 
 
@@ -364,6 +407,8 @@ CASES = [
     ('--header-timeout 3', 2, case_header_timeout),
     ('--max-websockets 2', 4, case_max_websockets),
     ('1013 disconnects', 1, case_busy_disconnects),
+    ('64 error replies', 3, case_error_replies),
+    ('100 candidates', 2, case_candidates),
 ]
 
 
