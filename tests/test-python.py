@@ -194,6 +194,22 @@ def server():
     expect(dsl_websocket_server_listening_stop(port), 0)
     expect(dsl_websocket_server_listening_stop(),
            DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED)
+    # extensions: keep-alive, timeouts and connection limits
+    expect(dsl_websocket_server_keepalive_get(), (0, 5, 20))
+    expect(dsl_websocket_server_keepalive_set(5, 5),
+           DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED)
+    expect(dsl_websocket_server_keepalive_set(2, 8), 0)
+    expect(dsl_websocket_server_keepalive_get(), (0, 2, 8))
+    expect(dsl_websocket_server_timeouts_get(), (0, 10, 30))
+    expect(dsl_websocket_server_timeouts_set(0, 30),
+           DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED)
+    expect(dsl_websocket_server_timeouts_set(4, 9), 0)
+    expect(dsl_websocket_server_timeouts_get(), (0, 4, 9))
+    expect(dsl_websocket_server_connection_limits_get(), (0, 256, 512))
+    expect(dsl_websocket_server_connection_limits_set(16, 0),
+           DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED)
+    expect(dsl_websocket_server_connection_limits_set(16, 32), 0)
+    expect(dsl_websocket_server_connection_limits_get(), (0, 16, 32))
 
 seen = []
 main_thread = threading.current_thread()
