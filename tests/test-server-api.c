@@ -1,6 +1,7 @@
 /* test-server-api.c - the dsl_websocket_server_*() result codes and state,
  * and the general services. */
 #include "dsl-test-support.h"
+#include "core/dsl-wstring.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -373,6 +374,26 @@ test_limits (void)
       DSL_RESULT_SUCCESS);
 }
 
+/* wchar_t conversion refuses what is not Unicode, both ways. */
+static void
+test_wstring_invalid (void)
+{
+  g_autofree wchar_t *greek = dsl_wstring_from_utf8 ("\xce\xba\xe1\xbd\xb9"
+      "\xcf\x83\xce\xbc\xce\xb5");
+  g_autofree gchar *back = NULL;
+  const wchar_t surrogate[] = { 0xd800, 0 }, too_big[] = { 0x110000, 0 };
+
+  g_assert_nonnull (greek);
+  g_assert_cmpint (wcscmp (greek, L"\x3ba\x1f79\x3c3\x3bc\x3b5"), ==, 0);
+  back = dsl_wstring_to_utf8 (greek);
+  g_assert_cmpstr (back, ==, "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5");
+  g_assert_null (dsl_wstring_from_utf8 ("\xed\xa0\x80"));     /* surrogate */
+  g_assert_null (dsl_wstring_from_utf8 ("\xf4\x90\x80\x80")); /* > U+10FFFF */
+  g_assert_null (dsl_wstring_from_utf8 ("\xc0\xaf"));         /* overlong */
+  g_assert_null (dsl_wstring_to_utf8 (surrogate));
+  g_assert_null (dsl_wstring_to_utf8 (too_big));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -386,6 +407,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server-api/client-listeners", test_client_listeners);
   g_test_add_func ("/server-api/result-names", test_result_names);
   g_test_add_func ("/server-api/limits", test_limits);
+  g_test_add_func ("/server-api/wstring-invalid", test_wstring_invalid);
   g_test_add_func ("/server-api/calls-from-other-thread",
       test_calls_from_other_thread);
   return g_test_run ();

@@ -16,7 +16,9 @@ unlucky or hostile client would:
   * --max-websockets: one upgrade too many gets 503 with Retry-After, and
     a place freed is taken again;
   * a viewer refused with 1013 is also disconnected at once;
-  * 64 error replies at most per connection (then 1008), 100 candidates.
+  * 64 error replies at most per connection (then 1008), 100 candidates;
+  * --max-pending closes the oldest pending connections; a live viewer
+    (it answers pings) is kept; the input budget ends a flood with 1009.
 
 Prints TAP. Environment as for test-serve.py (DSL_WEBRTC_SERVE,
 DSL_TEST_RECEIVER, DSL_SANITIZED).
@@ -35,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 from dsltap import (BUILD_ROOT, RECEIVER, Child, decoded,  # noqa: E402
                     receive, receiver_args, run_cases)
-from rawws import TEXT, RawWebSocket  # noqa: E402
+from rawws import CONT, PING, TEXT, RawWebSocket, frame  # noqa: E402
 
 SERVE = os.environ.get('DSL_WEBRTC_SERVE',
                        str(BUILD_ROOT / 'tools' / 'dsl-webrtc-serve'))
@@ -257,9 +259,14 @@ def case_out_of_fds(case):
             case.fail_rest('never ran out of descriptors\n' +
                            server.output())
             return
+        before = sum(is_closed(sock) for sock in socks)
         cpu = server.cpu_seconds()
         time.sleep(2)
         spent = server.cpu_seconds() - cpu
+        gone = sum(is_closed(sock) for sock in socks) - before
+        # one eviction per pause of 100 ms (and the header timeout's)
+        case.result(gone <= 60, 'closes about 10 pending connections a '
+                    'second while out of descriptors ({} in 2 s)'.format(gone))
         case.result(spent < 0.5 * SCALE, 'does not spin while out of '
                     'descriptors ({:.2f} s of CPU in 2 s)'.format(spent))
         case.result(server.log_count('cannot accept connections') == 1,
@@ -332,7 +339,12 @@ def case_busy_disconnects(case):
         first = RawWebSocket(server.port)
         second = RawWebSocket(server.port)
         outcome = second.outcome()
-        ended = second.read_frame(timeout=2) if outcome[0] == 'close' else 0
+        try:
+            ended = second.read_frame(timeout=2) if outcome[0] == 'close' \
+                else 'no close frame'
+        except TimeoutError:
+            ended = 'still open 2 s after the close frame'
+
         case.result(outcome == ('close', 1013) and ended is None,
                     'the second viewer gets 1013 and is disconnected',
                     '{} then {}'.format(outcome, ended))
@@ -398,17 +410,83 @@ def case_candidates(case):
         server.stop()
 
 
+def case_max_pending(case):
+    """One connection over --max-pending closes the oldest pending one."""
+    server = Server('--max-pending', '10', '--header-timeout', '30')
+    socks = []
+    try:
+        socks = half_open(server.port, 20)
+        deadline = time.monotonic() + 5
+        while (time.monotonic() < deadline and
+               not all(is_closed(sock) for sock in socks[:10])):
+            time.sleep(0.1)
+        closed = [is_closed(sock) for sock in socks]
+        case.result(all(closed[:10]), 'the 10 oldest are closed', str(closed))
+        case.result(not any(closed[10:]), 'the 10 newest stay open',
+                    str(closed))
+    finally:
+        close_all(socks)
+        server.stop()
+
+
+def case_idle_viewer_kept(case):
+    """A viewer that only answers pings outlives --pong-timeout 3: the
+    pings are sent."""
+    server = Server('--ping-interval', '1', '--pong-timeout', '3')
+    viewer = None
+    try:
+        viewer = watcher(server)
+        if not case.result(wait_event(viewer, 'first-frame', 30 * SCALE)
+                           is not None, 'the viewer plays', server.output()):
+            return
+        left, _ = server.child.wait_for_line(LEFT.match, 8)
+        case.result(left is None, 'still watching 8 s later (the pings '
+                    'keep it alive)', server.output())
+    finally:
+        if viewer:
+            viewer.kill()
+        server.stop()
+
+
+def case_input_budget(case):
+    """1 MiB at once, then 64 KiB/s: 900 KiB at once is taken, 300 KiB
+    more at once ends the connection with 1009. The message never ends,
+    so the 256 KiB message limit plays no part."""
+    server = Server()
+    ws = None
+    try:
+        ws = RawWebSocket(server.port)
+        piece = b'a' * (60 * 1024)
+        ws.send(frame(TEXT, piece, fin=False) +
+                b''.join(frame(CONT, piece, fin=False) for _ in range(14)))
+        ws.send_frame(PING, b'900')
+        case.result(ws.pong() == b'900', '900 KiB at once: still open')
+        ws.send(b''.join(frame(CONT, piece, fin=False) for _ in range(5)))
+        outcome = ws.outcome()
+        case.result(outcome == ('close', 1009) and
+                    ws.close_reason == b'too much data',
+                    '300 KiB more: 1009 "too much data"', '{} {!r}'.format(
+                        outcome, ws.close_reason))
+    finally:
+        if ws:
+            ws.close()
+        server.stop()
+
+
 CASES = [
     ('frozen viewer, defaults', 2, case_frozen_default),
     ('frozen viewer, --pong-timeout 3', 2, case_frozen_short),
+    ('live viewer, --pong-timeout 3', 2, case_idle_viewer_kept),
     ('media path dies', 1, case_media_dies),
     ('2000 half-open requests', 5, case_half_open_flood),
-    ('out of file descriptors', 5, case_out_of_fds),
+    ('out of file descriptors', 6, case_out_of_fds),
+    ('--max-pending 10', 2, case_max_pending),
     ('--header-timeout 3', 2, case_header_timeout),
     ('--max-websockets 2', 4, case_max_websockets),
     ('1013 disconnects', 1, case_busy_disconnects),
     ('64 error replies', 3, case_error_replies),
     ('100 candidates', 2, case_candidates),
+    ('input budget', 2, case_input_budget),
 ]
 
 

@@ -1,6 +1,7 @@
 /* test-server-wire.c - the WebSocket Server on real sockets, with a real
  * libsoup client: HTTP answers, listener calls, hand-off, close codes. */
 #include "dsl-test-support.h"
+#include "server/dsl-client-connection.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -565,6 +566,92 @@ test_many_connections (void)
   stop_server ();
 }
 
+/* The metered connection on its own, over a loopback TCP pair: blocked
+ * output is noticed and forgotten, input is counted and cut at the
+ * budget, and an abort ends the peer's stream. */
+static void
+test_client_connection_meter (void)
+{
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) peer = NULL;
+  g_autoptr (GSocketConnection) accepted = NULL;
+  g_autoptr (DslClientConnection) conn = NULL;
+  g_autoptr (GError) error = NULL;
+  GPollableOutputStream *out;
+  GPollableInputStream *in;
+  static gchar buffer[65536];
+  guint16 port;
+  gssize n;
+
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  {
+    g_autoptr (GInetAddress) lo = g_inet_address_new_loopback
+        (G_SOCKET_FAMILY_IPV4);
+    g_autoptr (GSocketAddress) where = g_inet_socket_address_new (lo, port);
+
+    peer = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (where),
+        NULL, &error);
+  }
+  g_assert_no_error (error);
+  accepted = g_socket_listener_accept (listener, NULL, NULL, &error);
+  g_assert_no_error (error);
+  conn = dsl_client_connection_new (g_socket_connection_get_socket
+      (accepted));
+  out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (G_IO_STREAM
+          (conn)));
+  in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (G_IO_STREAM
+          (conn)));
+
+  /* a peer that reads nothing: our writes end up blocked */
+  g_assert_cmpint (dsl_client_connection_get_blocked_since (conn), ==, 0);
+  while ((n = g_pollable_output_stream_write_nonblocking (out, buffer,
+              sizeof buffer, NULL, NULL)) == sizeof buffer);
+  g_assert_cmpint (dsl_client_connection_get_blocked_since (conn), >, 0);
+  /* it reads everything: the next write completes and the block is over */
+  g_socket_set_blocking (g_socket_connection_get_socket (peer), FALSE);
+  while (g_socket_receive (g_socket_connection_get_socket (peer), buffer,
+          sizeof buffer, NULL, NULL) > 0);
+  g_assert_cmpint (g_pollable_output_stream_write_nonblocking (out, "x", 1,
+          NULL, NULL), ==, 1);
+  g_assert_cmpint (dsl_client_connection_get_blocked_since (conn), ==, 0);
+
+  /* 1000 bytes at once, no refill: reads go on while any budget is left,
+   * then fail */
+  dsl_client_connection_set_budget (conn, 1000, 0);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream
+          (G_IO_STREAM (peer)), buffer, 1500, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (dsl_test_poll_until ((DslTestCondition)
+          g_pollable_input_stream_is_readable, in, 5000));
+  n = g_pollable_input_stream_read_nonblocking (in, buffer, 600, NULL,
+      &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, 600);
+  n = g_pollable_input_stream_read_nonblocking (in, buffer, 600, NULL,
+      &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (n, ==, 600);
+  g_assert_cmpuint (dsl_client_connection_get_bytes_in (conn), ==, 1200);
+  n = g_pollable_input_stream_read_nonblocking (in, buffer, 600, NULL,
+      &error);
+  g_assert_cmpint (n, ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE);
+  g_clear_error (&error);
+
+  /* an abort ends the peer's stream, after the "x" still on its way */
+  g_assert_false (dsl_client_connection_is_closed (conn));
+  dsl_client_connection_abort (conn);
+  g_socket_set_blocking (g_socket_connection_get_socket (peer), TRUE);
+  g_assert_cmpint (g_socket_receive (g_socket_connection_get_socket (peer),
+          buffer, sizeof buffer, NULL, NULL), ==, 1);
+  g_assert_cmpint (g_socket_receive (g_socket_connection_get_socket (peer),
+          buffer, sizeof buffer, NULL, NULL), ==, 0);
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  g_assert_true (dsl_client_connection_is_closed (conn));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -583,5 +670,7 @@ main (int argc, char **argv)
       test_stop_closes_with_1001);
   g_test_add_func ("/server-wire/restart", test_restart);
   g_test_add_func ("/server-wire/many-connections", test_many_connections);
+  g_test_add_func ("/server-wire/client-connection-meter",
+      test_client_connection_meter);
   return g_test_run ();
 }

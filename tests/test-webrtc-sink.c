@@ -701,6 +701,15 @@ test_malformed_messages (void)
     {"{\"type\":\"ice\",\"data\":{\"candidate\":\"x\"}}",
         "missing or invalid integer member \"data.sdpMLineIndex\""},
     {"{\"type\":\"bye\",\"data\":{}}", "unknown message type \"bye\""},
+    /* json-glib takes single quotes and comments, which would hide
+     * brackets from the depth check: refused before it */
+    {"{'type':'x','data':{}}",
+        "invalid JSON: a quote or comment that JSON does not have"},
+    {"{\"type\":\"x\",\"data\":{}} /* */",
+        "invalid JSON: a quote or comment that JSON does not have"},
+    /* json-glib refuses a lone surrogate, quoting it as bytes that are
+     * not UTF-8: the reply must still be valid UTF-8, or it is never sent */
+    {"{\"type\":\"\\ud800\",\"data\":{}}", "invalid JSON: ", TRUE},
   };
   g_autofree gchar *depth_reply = g_strdup_printf ("JSON nested deeper than "
       "%d levels", DEPTH_LIMIT);

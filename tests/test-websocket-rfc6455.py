@@ -668,9 +668,34 @@ def case_nested(case):
         error_reply(case, '[ x 100000 then ] x 100000 in one frame', ws,
                     frame(TEXT, b'[' * 100000 + b']' * 100000),
                     timeout=WAIT * 2)
+        # json-glib also takes single-quoted strings: a quote in one
+        # hid the brackets from a count that knew only JSON's strings
+        error_reply(case, "the same inside ['\"', ..., '\"']", ws,
+                    frame(TEXT, b"['\"', " + b'[' * 100000 + b']' * 100000 +
+                          b", '\"']"), timeout=WAIT * 2)
     finally:
         ws.close()
     responsive(case, 'then a new viewer gets its offer')
+
+
+def case_no_deflate(case):
+    """permessage-deflate is not offered: a small compressed message could
+    inflate to a huge one."""
+    World.cases += 1
+    ws = RawWebSocket(World.port, upgrade=False)
+    try:
+        ws.upgrade(ws.request().replace(
+            b'\r\n\r\n', b'\r\nSec-WebSocket-Extensions: permessage-deflate;'
+            b' client_max_window_bits\r\n\r\n', 1))
+        case.result('sec-websocket-extensions' not in ws.headers,
+                    'permessage-deflate asked for: not agreed',
+                    str(ws.headers))
+        ws.send(frame(TEXT, b'\xf2\x48\xcd\xc9\xc9\x07\x00', rsv=4))
+        outcome = ws.outcome()
+        case.result(outcome == ('close', 1002),
+                    'a "compressed" frame (RSV1): close 1002', str(outcome))
+    finally:
+        ws.close()
 
 
 def case_quick_reconnect(case):
@@ -721,7 +746,8 @@ CASES = [
     ('ping flood, pongs never read', 3, case_ping_flood_unread),
     ('endless fragments', 3, case_endless_fragments),
     ('1 byte at a time', 3, case_trickle),
-    ('issue 7: nested brackets', 2, case_nested),
+    ('issue 7: nested brackets', 3, case_nested),
+    ('no permessage-deflate', 2, case_no_deflate),
     ('issue 7: quick reconnects', 2, case_quick_reconnect),
     ('the end', 4, case_end),
 ]
