@@ -710,6 +710,9 @@ test_malformed_messages (void)
     /* json-glib refuses a lone surrogate, quoting it as bytes that are
      * not UTF-8: the reply must still be valid UTF-8, or it is never sent */
     {"{\"type\":\"\\ud800\",\"data\":{}}", "invalid JSON: ", TRUE},
+    /* ... but takes one followed by a character, as bytes that are not
+     * UTF-8: such a string is no string */
+    {"{\"type\":\"x\\ud800c\",\"data\":{}}", "missing string member \"type\""},
   };
   g_autofree gchar *depth_reply = g_strdup_printf ("JSON nested deeper than "
       "%d levels", DEPTH_LIMIT);

@@ -80,15 +80,20 @@ dsl_signaling_message_error (const gchar * message)
 
 /* ------------------------------------------------------------------ */
 
+/* A string member, or NULL. json-glib 1.6 decodes a lone surrogate
+ * ("\ud800x") to bytes that are not UTF-8 and accepts them: such a string
+ * counts as no string, so every string we use is UTF-8, as JSON says. */
 static const gchar *
 string_member (JsonObject * object, const gchar * name)
 {
   JsonNode *node = json_object_get_member (object, name);
+  const gchar *value;
 
   if (!node || !JSON_NODE_HOLDS_VALUE (node)
       || json_node_get_value_type (node) != G_TYPE_STRING)
     return NULL;
-  return json_node_get_string (node);
+  value = json_node_get_string (node);
+  return g_utf8_validate (value, -1, NULL) ? value : NULL;
 }
 
 static gboolean
