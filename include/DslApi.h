@@ -105,6 +105,9 @@ extern "C" {
 #define DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED                      0x00700002
 #define DSL_RESULT_WEBSOCKET_SERVER_CLIENT_LISTENER_ADD_FAILED      0x00700003
 #define DSL_RESULT_WEBSOCKET_SERVER_CLIENT_LISTENER_REMOVE_FAILED   0x00700004
+/* extension: values chosen far from DSL's own range */
+#define DSL_RESULT_WEBSOCKET_SERVER_TLS_FILE_UNREADABLE             0x00701000
+#define DSL_RESULT_WEBSOCKET_SERVER_TLS_CERTIFICATE_INVALID         0x00701001
 
 /* Encoders, shared by all Encode Sinks */
 #define DSL_ENCODER_HW_H264                                         0
@@ -310,6 +313,29 @@ DslReturnType dsl_websocket_server_connection_limits_set(uint max_pending,
     uint max_websockets);
 DslReturnType dsl_websocket_server_connection_limits_get(uint* max_pending,
     uint* max_websockets);
+
+/**
+ * extension: TLS. With a certificate, the server serves only https:// and
+ * wss:// on its port, from the next connection on (also while listening,
+ * so a renewed certificate can be put in place). cert_file: PEM, the
+ * certificate and any intermediates; key_file: its PEM private key. Both
+ * NULL: plain HTTP again. The certificate must be within its validity
+ * period and the key must match it (checked by a TLS handshake with
+ * itself); otherwise nothing changes. Needs glib-networking.
+ * Returns DSL_RESULT_WEBSOCKET_SERVER_TLS_FILE_UNREADABLE (a file missing
+ * or unreadable), DSL_RESULT_WEBSOCKET_SERVER_TLS_CERTIFICATE_INVALID (not
+ * PEM, no or a mismatched key, expired, no TLS support), or
+ * DSL_RESULT_INVALID_INPUT_PARAM (only one of the two is NULL).
+ */
+DslReturnType dsl_websocket_server_tls_set(const wchar_t* cert_file,
+    const wchar_t* key_file);
+
+/**
+ * extension: the same with a GTlsCertificate* (with its private key) made
+ * by the caller, for C programs; NULL: plain HTTP. The server takes a
+ * reference.
+ */
+DslReturnType dsl_websocket_server_tls_certificate_set(void* certificate);
 
 /* ------------------------------------------------------------------------
  * General services

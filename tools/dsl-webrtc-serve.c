@@ -32,6 +32,7 @@ static struct
   gboolean no_clock;
   gint ping_interval, pong_timeout, header_timeout, idle_timeout;
   gint max_pending, max_websockets;
+  gchar *tls_cert, *tls_key;
 } opt = {
   .port = DSL_WEBSOCKET_SERVER_DEFAULT_WEBSOCKET_PORT,
   .encoder = NULL,
@@ -91,6 +92,10 @@ static const GOptionEntry entries[] = {
       "Most connections that are not WebSockets; one more closes the oldest (default 256)", "N"},
   {"max-websockets", 0, 0, G_OPTION_ARG_INT, &opt.max_websockets,
       "Most WebSockets open at once; more get HTTP 503 (default 512)", "N"},
+  {"tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &opt.tls_cert,
+      "Serve https:// and wss:// only, with this PEM certificate (chain)", "FILE"},
+  {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opt.tls_key,
+      "The PEM private key of --tls-cert", "FILE"},
   {NULL}
 };
 
@@ -243,14 +248,16 @@ announce (gpointer unused)
 {
   const gchar *host = opt.bind && !strchr (opt.bind, ':') ? opt.bind :
       "localhost";
+  const gchar *scheme = opt.tls_cert ? "https" : "http";
   boolean listening;
   uint port;
 
   dsl_websocket_server_listening_state_get (&listening, &port);
-  printf ("dsl-webrtc-serve: open http://%s:%u/ in a browser "
-      "(Ctrl-C to stop)\n", host, port);
+
+  printf ("dsl-webrtc-serve: open %s://%s:%u/ in a browser "
+      "(Ctrl-C to stop)\n", scheme, host, port);
   for (gchar ** p = opt.paths; p && *p; p++)
-    printf ("  or http://%s:%u/?path=%s\n", host, port, *p);
+    printf ("  or %s://%s:%u/?path=%s\n", scheme, host, port, *p);
   fflush (stdout);
   return G_SOURCE_REMOVE;
 }
@@ -330,6 +337,16 @@ main (int argc, char **argv)
 
   if (!apply_limits ())
     return 2;
+  if (!opt.tls_cert != !opt.tls_key) {
+    fprintf (stderr, "dsl-webrtc-serve: give --tls-cert and --tls-key "
+        "together\n");
+    return 2;
+  }
+  if (opt.tls_cert) {
+    g_autofree wchar_t *cert = wide (opt.tls_cert), *key = wide (opt.tls_key);
+    if (!check (dsl_websocket_server_tls_set (cert, key), "--tls-cert/--tls-key"))
+      return 2;
+  }
   if (opt.ice_addresses) {
     g_autofree wchar_t *list = wide (opt.ice_addresses);
     if (!check (dsl_webrtc_ice_config_set (list, 0, 0), "--ice-addresses"))

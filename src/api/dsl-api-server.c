@@ -86,6 +86,35 @@ dsl_websocket_server_http_root_set (const wchar_t * folder)
   return dsl_websocket_server_set_http_root (dsl_websocket_server_get (), f);
 }
 
+DslReturnType
+dsl_websocket_server_tls_set (const wchar_t * cert_file,
+    const wchar_t * key_file)
+{
+  DSL_CONTEXT_SCOPE;
+  DSL_API_OPTIONAL_STRING (cert, cert_file);
+  DSL_API_OPTIONAL_STRING (key, key_file);
+  if (!cert != !key) {
+    GST_CAT_ERROR (dsl_api_debug, "dsl_websocket_server_tls_set: give both "
+        "files, or neither");
+    return DSL_RESULT_INVALID_INPUT_PARAM;
+  }
+  return dsl_websocket_server_set_tls_files (dsl_websocket_server_get (),
+      cert, key);
+}
+
+DslReturnType
+dsl_websocket_server_tls_certificate_set (void *certificate)
+{
+  DSL_CONTEXT_SCOPE;
+  if (certificate && !G_IS_TLS_CERTIFICATE (certificate)) {
+    GST_CAT_ERROR (dsl_api_debug, "dsl_websocket_server_tls_certificate_set: "
+        "not a GTlsCertificate");
+    return DSL_RESULT_INVALID_INPUT_PARAM;
+  }
+  return dsl_websocket_server_set_tls (dsl_websocket_server_get (),
+      certificate);
+}
+
 /* The three pairs below each set or get two of the connection limits,
  * named by their offsets in DslConnectionLimits. */
 #define LIMIT(member) G_STRUCT_OFFSET (DslConnectionLimits, member)

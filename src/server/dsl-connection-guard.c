@@ -38,6 +38,7 @@ typedef struct
   GList *pending_link;         /* in guard->pending while not a WebSocket */
   SoupWebsocketConnection *websocket;
   gboolean counted;            /* in guard->websockets */
+  gboolean tls;                /* libsoup reads a TLS stream over connection */
 } Client;
 
 typedef struct
@@ -58,6 +59,7 @@ struct _DslConnectionGuard
   guint resume;
   gboolean starved;
   gint64 last_starved;
+  GTlsCertificate *certificate;        /* NULL: plain HTTP */
   guint evicted, timed_out;    /* since the last log line */
 };
 
@@ -135,13 +137,85 @@ evict_oldest_pending (DslConnectionGuard * self)
 }
 
 static void
+hand_to_libsoup (DslConnectionGuard * self, GIOStream * stream,
+    GSocketAddress * local, GSocketAddress * remote)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!soup_server_accept_iostream (self->soup, stream, local, remote,
+          &error)) {
+    GST_WARNING ("libsoup refused a connection: %s", error->message);
+    g_io_stream_close (stream, NULL, NULL);
+  }
+}
+
+/* A TLS handshake under way: the guard finds its client again by the
+ * remote address (it may have been closed meanwhile). */
+typedef struct
+{
+  DslConnectionGuard *guard;   /* the server's: lives as long as the process */
+  GSocketAddress *local, *remote;
+} Handshake;
+
+static void
+handshake_done (GObject * source, GAsyncResult * result, gpointer data)
+{
+  Handshake *h = data;
+  GIOStream *tls = G_IO_STREAM (source);
+  g_autoptr (GError) error = NULL;
+  Client *client;
+
+  DSL_CONTEXT_SCOPE;
+  client = g_hash_table_lookup (h->guard->clients, h->remote);
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (tls), result,
+          &error) || !client || client->aborted_at) {
+    g_autofree gchar *peer = g_socket_connectable_to_string
+        (G_SOCKET_CONNECTABLE (h->remote));
+
+    GST_INFO ("no TLS connection with %s: %s", peer,
+        error ? error->message : "closed meanwhile");
+    g_io_stream_close (tls, NULL, NULL);
+  } else {
+    hand_to_libsoup (h->guard, tls, h->local, h->remote);
+  }
+  g_object_unref (tls);
+  g_object_unref (h->local);
+  g_object_unref (h->remote);
+  g_free (h);
+}
+
+/* TLS goes between the metered connection and libsoup: the guard still
+ * sees every byte; the handshake counts as part of the request, under the
+ * header timeout. */
+static void
+start_tls (DslConnectionGuard * self, Client * client, GSocketAddress * local)
+{
+  g_autoptr (GError) error = NULL;
+  GIOStream *tls = g_tls_server_connection_new (G_IO_STREAM
+      (client->connection), self->certificate, &error);
+  Handshake *h;
+
+  if (!tls) {
+    GST_WARNING ("cannot start TLS: %s", error->message);
+    client_abort (client);
+    return;
+  }
+  client->tls = TRUE;
+  h = g_new0 (Handshake, 1);
+  h->guard = self;
+  h->local = g_object_ref (local);
+  h->remote = g_object_ref (client->remote);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls),
+      G_PRIORITY_DEFAULT, NULL, handshake_done, h);
+}
+
+static void
 admit (DslConnectionGuard * self, GSocket * socket)
 {
   g_autoptr (GSocketAddress) local = g_socket_get_local_address (socket, NULL);
   g_autoptr (GSocketAddress) remote = g_socket_get_remote_address (socket,
       NULL);
   Client *client;
-  g_autoptr (GError) error = NULL;
 
   if (!local || !remote) {
     /* the peer left already */
@@ -161,11 +235,10 @@ admit (DslConnectionGuard * self, GSocket * socket)
   g_queue_push_tail (&self->pending, client);
   client->pending_link = self->pending.tail;
   g_hash_table_insert (self->clients, client->remote, client);
-  if (!soup_server_accept_iostream (self->soup,
-          G_IO_STREAM (client->connection), local, remote, &error)) {
-    GST_WARNING ("libsoup refused a connection: %s", error->message);
-    g_io_stream_close (G_IO_STREAM (client->connection), NULL, NULL);
-  }
+  if (self->certificate)
+    start_tls (self, client, local);
+  else
+    hand_to_libsoup (self, G_IO_STREAM (client->connection), local, remote);
 }
 
 /* ------------------------------------------------------------------ */
@@ -472,6 +545,19 @@ dsl_connection_guard_stop (DslConnectionGuard * self)
   }
 }
 
+void
+dsl_connection_guard_set_certificate (DslConnectionGuard * self,
+    GTlsCertificate * certificate)
+{
+  g_set_object (&self->certificate, certificate);
+}
+
+gboolean
+dsl_connection_guard_is_tls (DslConnectionGuard * self)
+{
+  return self->certificate != NULL;
+}
+
 gboolean
 dsl_connection_guard_may_upgrade (DslConnectionGuard * self)
 {
@@ -503,8 +589,11 @@ dsl_connection_guard_upgraded (DslConnectionGuard * self,
       client);
   dsl_client_connection_set_budget (client->connection,
       DSL_WEBSOCKET_INPUT_BURST, DSL_WEBSOCKET_INPUT_RATE);
-  dsl_client_connection_set_close_code (client->connection,
-      CLOSE_MESSAGE_TOO_BIG);
+  /* a frame of our own would break a TLS stream: there the budget only
+   * drops the connection */
+  if (!client->tls)
+    dsl_client_connection_set_close_code (client->connection,
+        CLOSE_MESSAGE_TOO_BIG);
 }
 
 void

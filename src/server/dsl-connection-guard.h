@@ -65,6 +65,12 @@ void dsl_connection_guard_listen (DslConnectionGuard * self, GSocket * socket);
  * is not a WebSocket (WebSockets belong to their transceivers). */
 void dsl_connection_guard_stop (DslConnectionGuard * self);
 
+/* With a certificate, every connection accepted from now on speaks TLS
+ * (https, wss) and nothing else; NULL: plain HTTP. */
+void dsl_connection_guard_set_certificate (DslConnectionGuard * self,
+    GTlsCertificate * certificate);
+gboolean dsl_connection_guard_is_tls (DslConnectionGuard * self);
+
 /* For a request on a WebSocket path: FALSE when max_websockets are open. */
 gboolean dsl_connection_guard_may_upgrade (DslConnectionGuard * self);
 

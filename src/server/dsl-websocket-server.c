@@ -2,6 +2,7 @@
 #include "server/dsl-websocket-server.h"
 #include "server/dsl-connection-guard.h"
 #include "server/dsl-http-content.h"
+#include "server/dsl-tls.h"
 #include "server/dsl-websocket-close.h"
 #include "server/dsl-websocket-path.h"
 #include "core/dsl-context.h"
@@ -391,6 +392,62 @@ const DslConnectionLimits *
 dsl_websocket_server_get_limits (DslWebsocketServer * self)
 {
   return dsl_connection_guard_get_limits (self->guard);
+}
+
+/* ------------------------------------------------------------------ */
+/* TLS */
+
+static DslReturnType
+tls_result (DslTlsCheck check)
+{
+  switch (check) {
+    case DSL_TLS_OK:
+      return DSL_RESULT_SUCCESS;
+    case DSL_TLS_UNREADABLE:
+      return DSL_RESULT_WEBSOCKET_SERVER_TLS_FILE_UNREADABLE;
+    case DSL_TLS_INVALID:
+      break;
+  }
+  return DSL_RESULT_WEBSOCKET_SERVER_TLS_CERTIFICATE_INVALID;
+}
+
+DslReturnType
+dsl_websocket_server_set_tls_files (DslWebsocketServer * self,
+    const gchar * cert_file, const gchar * key_file)
+{
+  g_autoptr (GTlsCertificate) certificate = NULL;
+  g_autoptr (GError) error = NULL;
+  DslTlsCheck check;
+
+  if (!cert_file && !key_file)
+    return dsl_websocket_server_set_tls (self, NULL);
+  check = dsl_tls_load (cert_file, key_file, &certificate, &error);
+  if (check != DSL_TLS_OK) {
+    GST_ERROR ("TLS certificate %s with key %s refused: %s", cert_file,
+        key_file, error->message);
+    return tls_result (check);
+  }
+  dsl_connection_guard_set_certificate (self->guard, certificate);
+  GST_INFO ("TLS with the certificate of %s", cert_file);
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_websocket_server_set_tls (DslWebsocketServer * self,
+    GTlsCertificate * certificate)
+{
+  g_autoptr (GError) error = NULL;
+  DslTlsCheck check;
+
+  if (certificate && (check = dsl_tls_check (certificate, &error))
+      != DSL_TLS_OK) {
+    GST_ERROR ("TLS certificate refused: %s", error->message);
+    return tls_result (check);
+  }
+  dsl_connection_guard_set_certificate (self->guard, certificate);
+  GST_INFO ("%s", certificate ? "TLS with the caller's certificate" :
+      "plain HTTP, no TLS");
+  return DSL_RESULT_SUCCESS;
 }
 
 /* ------------------------------------------------------------------ */

@@ -53,6 +53,13 @@ DslReturnType dsl_websocket_server_set_limits (DslWebsocketServer * self,
 const DslConnectionLimits *dsl_websocket_server_get_limits (DslWebsocketServer
     * self);
 
+/* TLS (extension services). set_tls_files: PEM files, both NULL for
+ * plain HTTP; set_tls: a caller's certificate, NULL for plain HTTP. */
+DslReturnType dsl_websocket_server_set_tls_files (DslWebsocketServer * self,
+    const gchar * cert_file, const gchar * key_file);
+DslReturnType dsl_websocket_server_set_tls (DslWebsocketServer * self,
+    GTlsCertificate * certificate);
+
 /* Transceivers register in the order they become able to serve. The
  * server keeps no reference: a transceiver removes itself before it goes. */
 void dsl_websocket_server_add_transceiver (DslWebsocketServer * self,
