@@ -157,6 +157,21 @@ typedef void (*dsl_websocket_server_client_listener_cb)(const wchar_t* path,
 typedef void (*dsl_sink_webrtc_client_listener_cb)(dsl_webrtc_connection_data* info,
     void* client_data);
 
+/**
+ * extension: decides whether a client may come in. Called on the main-loop
+ * thread for every WebSocket upgrade, before any client listener, and for
+ * every plain HTTP request. path: the request path; token: the viewer
+ * token found (for an upgrade: ?token= first, then a Sec-WebSocket-Protocol
+ * entry "dsl-token.TOKEN", then an "Authorization: Bearer TOKEN" header;
+ * for HTTP: ?token=, the header, or the cookie a page request with a valid
+ * ?token= got), or NULL; origin: the Origin header, or NULL;
+ * remote_address: the client's IP address. Return DSL_TRUE to let it in;
+ * a refused upgrade or request gets HTTP 401.
+ */
+typedef boolean (*dsl_websocket_server_authorize_cb)(const wchar_t* path,
+    const wchar_t* token, const wchar_t* origin, const wchar_t* remote_address,
+    void* client_data);
+
 /* ------------------------------------------------------------------------
  * Pipeline
  * --------------------------------------------------------------------- */
@@ -336,6 +351,42 @@ DslReturnType dsl_websocket_server_tls_set(const wchar_t* cert_file,
  * reference.
  */
 DslReturnType dsl_websocket_server_tls_certificate_set(void* certificate);
+
+/**
+ * extension: the Origin allow-list for WebSocket upgrades. origin: exactly
+ * scheme://host[:port] as a browser sends it (http or https), "null" for
+ * pages opened from disk, or "self" for the server's own pages (an Origin
+ * equal to the request's own scheme and Host). With a list, an upgrade
+ * from another origin gets HTTP 403 before anything is made and no client
+ * listener is called; with none (the default, as DSL), every origin may
+ * connect, and the server logs so when it starts. Returns
+ * DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED for a malformed origin.
+ */
+DslReturnType dsl_websocket_server_origin_add(const wchar_t* origin);
+DslReturnType dsl_websocket_server_origins_clear();
+
+/**
+ * extension: whether an upgrade without an Origin header (a client that is
+ * not a browser) is refused while an allow-list is set. Default DSL_FALSE:
+ * let in.
+ */
+DslReturnType dsl_websocket_server_origin_required_set(boolean required);
+
+/**
+ * extension: a static viewer token. Once set, every WebSocket upgrade and
+ * every HTTP request must carry it (see dsl_websocket_server_authorize_cb
+ * for where), else HTTP 401; it is compared in constant time and never
+ * logged. NULL: none (the default). L"" is refused with
+ * DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED.
+ */
+DslReturnType dsl_websocket_server_token_set(const wchar_t* token);
+
+/**
+ * extension: the authorization listener (one; NULL removes it). With a
+ * static token as well, both must let a client in.
+ */
+DslReturnType dsl_websocket_server_authorize_listener_set(
+    dsl_websocket_server_authorize_cb listener, void* client_data);
 
 /* ------------------------------------------------------------------------
  * General services

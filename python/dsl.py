@@ -168,6 +168,9 @@ DSL_RESULT_WEBSOCKET_SERVER_THREW_EXCEPTION = 0x00700001
 DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED = 0x00700002
 DSL_RESULT_WEBSOCKET_SERVER_CLIENT_LISTENER_ADD_FAILED = 0x00700003
 DSL_RESULT_WEBSOCKET_SERVER_CLIENT_LISTENER_REMOVE_FAILED = 0x00700004
+# extension
+DSL_RESULT_WEBSOCKET_SERVER_TLS_FILE_UNREADABLE = 0x00701000
+DSL_RESULT_WEBSOCKET_SERVER_TLS_CERTIFICATE_INVALID = 0x00701001
 
 # Encoders, shared by all Encode Sinks
 DSL_ENCODER_HW_H264 = 0
@@ -208,6 +211,9 @@ class dsl_webrtc_connection_data(Structure):
 DSL_STATE_CHANGE_LISTENER = CFUNCTYPE(None, c_uint, c_uint, c_void_p)
 DSL_EOS_LISTENER = CFUNCTYPE(None, c_void_p)
 DSL_WEBSOCKET_SERVER_CLIENT_LISTENER = CFUNCTYPE(None, c_wchar_p, c_void_p)
+# extension: (path, token, origin, remote_address, client_data) -> bool
+DSL_WEBSOCKET_SERVER_AUTHORIZE_LISTENER = CFUNCTYPE(
+    c_uint, c_wchar_p, c_wchar_p, c_wchar_p, c_wchar_p, c_void_p)
 DSL_SINK_WEBRTC_CLIENT_LISTENER = CFUNCTYPE(
     None, POINTER(dsl_webrtc_connection_data), c_void_p)
 
@@ -789,6 +795,78 @@ def dsl_websocket_server_connection_limits_set(max_pending, max_websockets):
 def dsl_websocket_server_connection_limits_get():
     """extension: returns (retval, max_pending, max_websockets)."""
     return _uint_pair_get(_connection_limits[1])
+
+_dsl_websocket_server_tls_set = _bind(
+    'dsl_websocket_server_tls_set', _uint, [_wstr, _wstr])
+
+
+def dsl_websocket_server_tls_set(cert_file, key_file):
+    """extension: serve https/wss only, with these PEM files; (None, None)
+    for plain HTTP again."""
+    return int(_dsl_websocket_server_tls_set(cert_file, key_file))
+
+
+_dsl_websocket_server_origin_add = _bind(
+    'dsl_websocket_server_origin_add', _uint, [_wstr])
+_dsl_websocket_server_origins_clear = _bind(
+    'dsl_websocket_server_origins_clear', _uint, [])
+_dsl_websocket_server_origin_required_set = _bind(
+    'dsl_websocket_server_origin_required_set', _uint, [_uint])
+
+
+def dsl_websocket_server_origin_add(origin):
+    """extension: let WebSocket upgrades from this origin in
+    ('https://host:port', 'null' for pages from disk, 'self' for the
+    server's own pages); with a list, other origins get 403."""
+    return int(_dsl_websocket_server_origin_add(origin))
+
+
+def dsl_websocket_server_origins_clear():
+    """extension: no allow-list: every origin may connect."""
+    return int(_dsl_websocket_server_origins_clear())
+
+
+def dsl_websocket_server_origin_required_set(required):
+    """extension: refuse upgrades without an Origin while a list is set."""
+    return int(_dsl_websocket_server_origin_required_set(
+        DSL_TRUE if required else DSL_FALSE))
+
+
+_dsl_websocket_server_token_set = _bind(
+    'dsl_websocket_server_token_set', _uint, [_wstr])
+
+
+def dsl_websocket_server_token_set(token):
+    """extension: viewers need this token (?token= on the page's URL);
+    None: no token."""
+    return int(_dsl_websocket_server_token_set(token))
+
+
+_dsl_websocket_server_authorize_listener_set = _bind(
+    'dsl_websocket_server_authorize_listener_set', _uint,
+    [DSL_WEBSOCKET_SERVER_AUTHORIZE_LISTENER, c_void_p])
+
+
+def dsl_websocket_server_authorize_listener_set(listener, client_data):
+    """extension: listener(path, token, origin, remote_address,
+    client_data) returns True to let a client in (False: HTTP 401); its
+    return value may be a bool. None removes it."""
+    if listener is None:
+        _authorize[0] = None
+        return _add_listener(_dsl_websocket_server_authorize_listener_set,
+                             ('websocket_server_authorize',), None,
+                             DSL_WEBSOCKET_SERVER_AUTHORIZE_LISTENER())
+
+    def call(path, token, origin, remote_address, data):
+        return DSL_TRUE if listener(path, token, origin, remote_address,
+                                    data) else DSL_FALSE
+    _authorize[0] = DSL_WEBSOCKET_SERVER_AUTHORIZE_LISTENER(call)
+    return _add_listener(_dsl_websocket_server_authorize_listener_set,
+                         ('websocket_server_authorize',), client_data,
+                         _authorize[0])
+
+
+_authorize = [None]   # the one C callback in use
 
 # ---------------------------------------------------------------------------
 # General services

@@ -33,6 +33,9 @@ static struct
   gint ping_interval, pong_timeout, header_timeout, idle_timeout;
   gint max_pending, max_websockets;
   gchar *tls_cert, *tls_key;
+  gchar **origins;
+  gboolean file_pages;
+  gchar *token, *token_file;
 } opt = {
   .port = DSL_WEBSOCKET_SERVER_DEFAULT_WEBSOCKET_PORT,
   .encoder = NULL,
@@ -96,6 +99,16 @@ static const GOptionEntry entries[] = {
       "Serve https:// and wss:// only, with this PEM certificate (chain)", "FILE"},
   {"tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opt.tls_key,
       "The PEM private key of --tls-cert", "FILE"},
+  {"allow-origin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt.origins,
+      "Also let pages of this origin (scheme://host[:port]) connect (repeatable; "
+      "default: only this server's own pages)", "ORIGIN"},
+  {"allow-file-pages", 0, 0, G_OPTION_ARG_NONE, &opt.file_pages,
+      "Also let pages opened from disk (Origin: null) connect", NULL},
+  {"token", 0, 0, G_OPTION_ARG_STRING, &opt.token,
+      "Viewers need this token: open the page with ?token=TOKEN", "TOKEN"},
+  {"token-file", 0, 0, G_OPTION_ARG_FILENAME, &opt.token_file,
+      "Read the token from the first line of this file (keeps it off the "
+      "command line)", "FILE"},
   {NULL}
 };
 
@@ -254,8 +267,9 @@ announce (gpointer unused)
 
   dsl_websocket_server_listening_state_get (&listening, &port);
 
-  printf ("dsl-webrtc-serve: open %s://%s:%u/ in a browser "
-      "(Ctrl-C to stop)\n", scheme, host, port);
+  printf ("dsl-webrtc-serve: open %s://%s:%u/%s in a browser "
+      "(Ctrl-C to stop)\n", scheme, host, port,
+      opt.token || opt.token_file ? "?token=TOKEN" : "");
   for (gchar ** p = opt.paths; p && *p; p++)
     printf ("  or %s://%s:%u/?path=%s\n", scheme, host, port, *p);
   fflush (stdout);
@@ -289,6 +303,47 @@ apply_limits (void)
       "--header-timeout/--idle-timeout (at least 1)")
       && check (dsl_websocket_server_connection_limits_set (pending,
           websockets), "--max-pending/--max-websockets (at least 1)");
+}
+
+/* Who may watch: this server's own pages (and the origins and file pages
+ * asked for), with the token when one is given. */
+static gboolean
+apply_access (void)
+{
+  g_autofree gchar *token = g_strdup (opt.token);
+
+  if (opt.token && opt.token_file) {
+    fprintf (stderr, "dsl-webrtc-serve: give --token or --token-file, not "
+        "both\n");
+    return FALSE;
+  }
+  if (opt.token_file) {
+    g_autoptr (GError) error = NULL;
+    gchar *newline;
+
+    if (!g_file_get_contents (opt.token_file, &token, NULL, &error)) {
+      fprintf (stderr, "dsl-webrtc-serve: --token-file: %s\n",
+          error->message);
+      return FALSE;
+    }
+    if ((newline = strpbrk (token, "\r\n")))
+      *newline = '\0';
+  }
+  if (!check (dsl_websocket_server_origin_add (L"self"), "the own origin")
+      || (opt.file_pages && !check (dsl_websocket_server_origin_add (L"null"),
+              "--allow-file-pages")))
+    return FALSE;
+  for (gchar ** o = opt.origins; o && *o; o++) {
+    g_autofree wchar_t *origin = wide (*o);
+    if (!check (dsl_websocket_server_origin_add (origin), *o))
+      return FALSE;
+  }
+  if (token) {
+    g_autofree wchar_t *wtoken = wide (token);
+    if (!check (dsl_websocket_server_token_set (wtoken), "--token"))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 int
@@ -336,6 +391,8 @@ main (int argc, char **argv)
   }
 
   if (!apply_limits ())
+    return 2;
+  if (!apply_access ())
     return 2;
   if (!opt.tls_cert != !opt.tls_key) {
     fprintf (stderr, "dsl-webrtc-serve: give --tls-cert and --tls-key "

@@ -115,6 +115,62 @@ dsl_websocket_server_tls_certificate_set (void *certificate)
       certificate);
 }
 
+DslReturnType
+dsl_websocket_server_origin_add (const wchar_t * origin)
+{
+  DSL_CONTEXT_SCOPE;
+  DSL_API_STRING (o, origin);
+  if (!dsl_access_add_origin (dsl_websocket_server_get_access
+          (dsl_websocket_server_get ()), o)) {
+    GST_CAT_ERROR (dsl_api_debug, "'%s' is not an origin: scheme://host[:port] "
+        "(http or https), \"null\" or \"self\"", o);
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  }
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_websocket_server_origins_clear ()
+{
+  DSL_CONTEXT_SCOPE;
+  dsl_access_clear_origins (dsl_websocket_server_get_access
+      (dsl_websocket_server_get ()));
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_websocket_server_origin_required_set (boolean required)
+{
+  DSL_CONTEXT_SCOPE;
+  dsl_access_set_origin_required (dsl_websocket_server_get_access
+      (dsl_websocket_server_get ()), required != DSL_FALSE);
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_websocket_server_token_set (const wchar_t * token)
+{
+  DSL_CONTEXT_SCOPE;
+  DSL_API_OPTIONAL_STRING (t, token);
+  if (t && !*t) {
+    GST_CAT_ERROR (dsl_api_debug, "an empty token protects nothing");
+    return DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED;
+  }
+  dsl_access_set_token (dsl_websocket_server_get_access
+      (dsl_websocket_server_get ()), t);
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_websocket_server_authorize_listener_set (
+    dsl_websocket_server_authorize_cb listener, void *client_data)
+{
+  DSL_CONTEXT_SCOPE;
+  dsl_access_set_listener (dsl_websocket_server_get_access
+      (dsl_websocket_server_get ()), listener, client_data);
+  return DSL_RESULT_SUCCESS;
+}
+
 /* The three pairs below each set or get two of the connection limits,
  * named by their offsets in DslConnectionLimits. */
 #define LIMIT(member) G_STRUCT_OFFSET (DslConnectionLimits, member)

@@ -1,5 +1,6 @@
 /* dsl-websocket-server.c - the WebSocket Server singleton on libsoup 3. */
 #include "server/dsl-websocket-server.h"
+#include "server/dsl-access.h"
 #include "server/dsl-connection-guard.h"
 #include "server/dsl-http-content.h"
 #include "server/dsl-tls.h"
@@ -36,6 +37,7 @@ struct _DslWebsocketServer
   gchar *bind_address;         /* NULL: all interfaces */
   DslHttpContent *http;        /* what plain GETs get */
   DslConnectionGuard *guard;   /* accepts, and bounds every client */
+  DslAccess *access;           /* origins and tokens */
 };
 
 static DslWebsocketServer *the_server;
@@ -81,9 +83,26 @@ first_available_transceiver (DslWebsocketServer * self)
  * the guard accepting, each connection serves one request. Saying so
  * keeps clients from reusing a connection that is going away. */
 static void
-serve_http (DslWebsocketServer * self, SoupServerMessage * msg,
-    const gchar * path)
+refuse (SoupServerMessage * msg, guint status)
 {
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+
+  if (status == SOUP_STATUS_UNAUTHORIZED)
+    soup_message_headers_replace (headers, "WWW-Authenticate", "Bearer");
+  soup_message_headers_replace (headers, "Connection", "close");
+  soup_server_message_set_status (msg, status, NULL);
+}
+
+static void
+serve_http (DslWebsocketServer * self, SoupServerMessage * msg,
+    const gchar * path, GHashTable * query)
+{
+  guint status = dsl_access_check_http (self->access, msg, path, query);
+
+  if (status != SOUP_STATUS_NONE) {
+    refuse (msg, status);
+    return;
+  }
   soup_message_headers_replace (soup_server_message_get_response_headers
       (msg), "Connection", "close");
   dsl_http_content_serve (self->http, msg, path);
@@ -131,9 +150,14 @@ websocket_path_cb (SoupServer * soup, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer user_data)
 {
   DslWebsocketServer *self = user_data;
+  guint status;
 
+  DSL_CONTEXT_SCOPE;
   if (!dsl_websocket_paths_contains (self->paths, path)) {
-    serve_http (self, msg, path);
+    serve_http (self, msg, path, query);
+  } else if ((status = dsl_access_check_upgrade (self->access, msg, path,
+              query)) != SOUP_STATUS_NONE) {
+    refuse (msg, status);
   } else if (!dsl_connection_guard_may_upgrade (self->guard)) {
     GST_WARNING ("refusing a WebSocket on %s: %u are open already", path,
         dsl_connection_guard_get_limits (self->guard)->max_websockets);
@@ -152,15 +176,20 @@ http_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
 {
   DslWebsocketServer *self = user_data;
 
-  serve_http (self, msg, path);
+  DSL_CONTEXT_SCOPE;
+  serve_http (self, msg, path, query);
 }
 
 static void
 register_path (DslWebsocketServer * self, const gchar * path)
 {
   soup_server_add_handler (self->soup, path, websocket_path_cb, self, NULL);
-  soup_server_add_websocket_handler (self->soup, path, NULL, NULL,
-      websocket_cb, self, NULL);
+  static const gchar *protocols[] = { DSL_ACCESS_PROTOCOL, NULL };
+
+  /* a client that offers subprotocols gets "dsl-webrtc" selected (it
+   * offers it beside a "dsl-token." entry) */
+  soup_server_add_websocket_handler (self->soup, path, NULL,
+      (gchar **) protocols, websocket_cb, self, NULL);
 }
 
 DslWebsocketServer *
@@ -178,6 +207,7 @@ dsl_websocket_server_get (void)
     self->transceivers = g_ptr_array_new ();
     self->http = dsl_http_content_new ();
     self->guard = dsl_connection_guard_new (self->soup);
+    self->access = dsl_access_new ();
     /* signaling messages are small: nothing to gain from compression, and
      * inflating is a way to make a small message huge */
     soup_server_remove_websocket_extension (self->soup,
@@ -296,6 +326,7 @@ dsl_websocket_server_start (DslWebsocketServer * self, guint port)
   }
   self->port = port;
   self->listening = TRUE;
+  dsl_access_log_policy (self->access);
   return DSL_RESULT_SUCCESS;
 }
 
@@ -392,6 +423,12 @@ const DslConnectionLimits *
 dsl_websocket_server_get_limits (DslWebsocketServer * self)
 {
   return dsl_connection_guard_get_limits (self->guard);
+}
+
+DslAccess *
+dsl_websocket_server_get_access (DslWebsocketServer * self)
+{
+  return self->access;
 }
 
 /* ------------------------------------------------------------------ */

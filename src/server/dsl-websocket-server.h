@@ -12,6 +12,7 @@
 
 #include "server/dsl-signaling-transceiver.h"
 #include "server/dsl-connection-guard.h"
+#include "server/dsl-access.h"
 #include "DslApi.h"
 
 G_BEGIN_DECLS
@@ -52,6 +53,9 @@ DslReturnType dsl_websocket_server_set_limits (DslWebsocketServer * self,
     const DslConnectionLimits * limits);
 const DslConnectionLimits *dsl_websocket_server_get_limits (DslWebsocketServer
     * self);
+
+/* Origins and tokens (extension services) act on this. */
+DslAccess *dsl_websocket_server_get_access (DslWebsocketServer * self);
 
 /* TLS (extension services). set_tls_files: PEM files, both NULL for
  * plain HTTP; set_tls: a caller's certificate, NULL for plain HTTP. */

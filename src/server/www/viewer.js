@@ -42,7 +42,15 @@
   /* ---- where to connect ---- */
   const path = '/' + (query.get('path') || '/ws').replace(/^\/+/, '');
 
+  /* a page opened with ?token= passes it on to its WebSocket */
+  const token = query.get('token');
+  const tokenQuery = token ? '?token=' + encodeURIComponent(token) : '';
+
   function signalingUrl() {
+    return baseSignalingUrl() + tokenQuery;
+  }
+
+  function baseSignalingUrl() {
     const secure = location.protocol === 'https:';
     const server = query.get('server');
     if (server) {
