@@ -54,7 +54,10 @@ ANNOUNCE = re.compile(r'^dsl-webrtc-serve: open http://127\.0\.0\.1:(\d+)/ '
 OPTIONS = ['--port', '--bind', '--path', '--file', '--uri', '--v4l2',
            '--encoder', '--bitrate', '--iframe-interval', '--width',
            '--height', '--framerate', '--stun', '--turn', '--ice-addresses',
-           '--max-viewers']
+           '--max-viewers', '--ping-interval', '--pong-timeout',
+           '--header-timeout', '--idle-timeout', '--max-pending',
+           '--max-websockets', '--tls-cert', '--tls-key', '--allow-origin',
+           '--allow-file-pages', '--token', '--token-file']
 EXIT_SKIP = 77
 
 
@@ -365,8 +368,9 @@ def case_browser_restart(case):
 
 
 def case_browser_page_from_disk(case):
-    """The built-in page opened as a file, told where the server is."""
-    server = Server('--width', '640', '--height', '480')
+    """The built-in page opened as a file, told where the server is (its
+    Origin is "null": --allow-file-pages lets it in)."""
+    server = Server('--width', '640', '--height', '480', '--allow-file-pages')
     try:
         if server.port is None:
             case.fail_rest('no URL announced\n' + server.output())
@@ -385,7 +389,7 @@ def case_browser_page_from_disk(case):
 
 
 def case_browser_protocol_page(case):
-    server = Server('--width', '640', '--height', '480')
+    server = Server('--width', '640', '--height', '480', '--allow-file-pages')
     try:
         if server.port is None:
             case.fail_rest('no URL announced\n' + server.output())
