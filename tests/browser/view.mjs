@@ -6,6 +6,7 @@
 //                 [--screenshot out.png] [--expect-width 640 --expect-height 480]
 //                 [--reconnect-check]
 //   node view.mjs --file dsl-protocol-page.html?server=127.0.0.1:PORT&path=/ws ...
+//   node view.mjs --url https://127.0.0.1:PORT/ --expect-refused [--refused-for 3]
 //
 // The page must expose window.dslViewer (src/server/www/viewer.js and
 // dsl-protocol-page.html do). Prints JSON lines on stdout; the last one is the
@@ -14,6 +15,14 @@
 // tests/browser) or the Chromium executable is missing.
 // With --reconnect-check it first prints {"event":"playing"}, then
 // {"event":"disconnected"} and {"event":"replayed","ms":N} as they happen.
+// With --expect-refused the page must not play: the result is
+// {"ok":true,"refused":true,...} (exit 0) when the page itself was refused
+// (http_status >= 400, page_text) or loaded but saw its WebSocket fail
+// (state "reconnecting") and then neither opened one nor decoded a frame
+// for --refused-for seconds (default 3); a page that plays fails.
+// Every result also lists the page's WebSockets (url, error: Chromium's
+// handshake error such as "Unexpected response code: 403", closed), and a
+// played one the page's signaling_url.
 // Options: --chromium PATH (default $CHROMIUM or /usr/bin/chromium),
 // --viewport WxH (default 1280x720), --browser-arg ARG (repeatable),
 // --verbose (page console on stderr).
@@ -42,7 +51,8 @@ const CHROMIUM_ARGS = [
 
 const USAGE = 'usage: node view.mjs (--url URL | --file PAGE[?QUERY]) [--frames N] ' +
   '[--timeout SECONDS] [--screenshot FILE] [--expect-width W] [--expect-height H] ' +
-  '[--reconnect-check] [--chromium PATH] [--viewport WxH] [--browser-arg ARG] [--verbose]';
+  '[--reconnect-check] [--expect-refused] [--refused-for SECONDS] [--chromium PATH] ' +
+  '[--viewport WxH] [--browser-arg ARG] [--verbose]';
 
 function emit(obj) {
   // stdout to a pipe or file is synchronous on Linux: each line is out at once.
@@ -53,6 +63,7 @@ function parseArgs(argv) {
   const o = {
     url: null, file: null, frames: 30, timeout: 20, screenshot: null,
     expectWidth: null, expectHeight: null, reconnectCheck: false,
+    expectRefused: false, refusedFor: 3,
     chromium: process.env.CHROMIUM || '/usr/bin/chromium', viewport: '1280x720',
     browserArgs: [], verbose: false,
   };
@@ -67,6 +78,7 @@ function parseArgs(argv) {
     '--chromium': (v) => { o.chromium = v; },
     '--viewport': (v) => { o.viewport = v; },
     '--browser-arg': (v) => { o.browserArgs.push(v); },
+    '--refused-for': (v) => { o.refusedFor = positive(v, '--refused-for'); },
   };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
@@ -74,6 +86,7 @@ function parseArgs(argv) {
     const eq = a.indexOf('=');
     if (a.startsWith('--') && eq > 0) { v = a.slice(eq + 1); a = a.slice(0, eq); }
     if (a === '--reconnect-check') o.reconnectCheck = true;
+    else if (a === '--expect-refused') o.expectRefused = true;
     else if (a === '--verbose') o.verbose = true;
     else if (a === '--help' || a === '-h') { console.log(USAGE); process.exit(0); }
     else if (valued[a]) {
@@ -86,6 +99,9 @@ function parseArgs(argv) {
   }
   if (!o.url === !o.file) throw new Error('give exactly one of --url and --file');
   if (!/^\d+x\d+$/.test(o.viewport)) throw new Error('--viewport must be WxH');
+  if (o.expectRefused && o.reconnectCheck) {
+    throw new Error('--expect-refused and --reconnect-check do not go together');
+  }
   return o;
 }
 
@@ -113,7 +129,10 @@ function snapshot(page) {
       const t = text(id);
       if (t !== null) stats[id] = t;
     }
-    return { viewer: { ...(window.dslViewer || {}) }, stateText: text('state'), stats };
+    return {
+      viewer: { ...(window.dslViewer || {}) }, stateText: text('state'), messageText: text('message'),
+      stats,
+    };
   });
 }
 
@@ -140,6 +159,7 @@ async function main() {
   const timeoutMs = opts.timeout * 1000;
   const [vw, vh] = opts.viewport.split('x').map(Number);
   const consoleLines = [];
+  const websockets = []; // every WebSocket the page opened: { url, error, closed }
   let browser = null;
   let page = null;
 
@@ -152,13 +172,15 @@ async function main() {
       frames: snap ? snap.viewer.framesDecoded ?? 0 : 0,
       viewer: snap ? snap.viewer : null,
       console: consoleLines.slice(-10),
+      websockets,
       ...extra,
     });
     return 1;
   };
 
   // A last resort should the browser itself hang.
-  const watchdogMs = timeoutMs * (opts.reconnectCheck ? 3 : 1) + 30000;
+  const watchdogMs = timeoutMs * (opts.reconnectCheck ? 3 : 1) +
+    (opts.expectRefused ? opts.refusedFor * 1000 : 0) + 30000;
   const watchdog = setTimeout(() => {
     emit({ ok: false, reason: 'watchdog: the browser did not answer', url });
     process.exit(1);
@@ -184,17 +206,47 @@ async function main() {
       if (opts.verbose) process.stderr.write(`[page] ${line}\n`);
     });
     page.on('pageerror', (err) => consoleLines.push(`pageerror: ${err.message}`));
+    // the main document's status: Chromium turns an error status with an
+    // empty body into a navigation error of its own
+    let navigationStatus = null;
+    page.on('response', (r) => {
+      if (r.request().isNavigationRequest() && r.frame() === page.mainFrame()) {
+        navigationStatus = r.status();
+      }
+    });
+    page.on('websocket', (ws) => {
+      const record = { url: ws.url(), error: null, closed: false };
+      websockets.push(record);
+      if (websockets.length > 50) websockets.shift();
+      ws.on('socketerror', (err) => { record.error = String(err); });
+      ws.on('close', () => { record.closed = true; });
+    });
 
     const t0 = Date.now();
     const left = () => Math.max(1, timeoutMs - (Date.now() - t0));
+    let httpStatus = null;
     try {
       const resp = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: left() });
-      if (resp && !resp.ok()) return await fail(`HTTP ${resp.status()} for ${url}`);
+      httpStatus = resp ? resp.status() : null;
+      if (resp && !resp.ok()) {
+        if (!opts.expectRefused) return await fail(`HTTP ${resp.status()} for ${url}`);
+        const pageText = await page.evaluate(
+          () => (document.body ? document.body.innerText : '').slice(0, 200)).catch(() => '');
+        emit({ ok: true, refused: true, http_status: httpStatus, page_text: pageText, frames: 0, websockets });
+        return 0;
+      }
       await page.waitForFunction(() => typeof window.dslViewer === 'object',
         null, { timeout: left() });
     } catch (err) {
-      return await fail(`page did not load: ${err.message.split('\n')[0]}`);
+      const reason = err.message.split('\n')[0];
+      if (opts.expectRefused && navigationStatus >= 400) {
+        emit({ ok: true, refused: true, http_status: navigationStatus, page_text: reason, frames: 0, websockets });
+        return 0;
+      }
+      return await fail(`page did not load: ${reason}`, { http_status: navigationStatus });
     }
+
+    if (opts.expectRefused) return await expectRefused(page, opts, left, httpStatus, websockets, fail);
 
     // First decoded frame, then the requested count.
     try {
@@ -232,6 +284,8 @@ async function main() {
       load_to_frame_ms: loadToFrameMs,
       state: snap.stateText,
       stats_shown: snap.stats,
+      signaling_url: v.url,
+      websockets,
     };
     if ((opts.expectWidth && v.width !== opts.expectWidth) ||
         (opts.expectHeight && v.height !== opts.expectHeight)) {
@@ -283,6 +337,32 @@ async function main() {
     clearTimeout(watchdog);
     if (browser) await browser.close().catch(() => {});
   }
+}
+
+// --expect-refused: the page loaded; it must notice its WebSocket failing,
+// then stay without one and without a frame for opts.refusedFor seconds.
+async function expectRefused(page, opts, left, httpStatus, websockets, fail) {
+  try {
+    await page.waitForFunction(() => window.dslViewer.state === 'reconnecting' ||
+      window.dslViewer.framesDecoded > 0 || window.dslViewer.connects > 0,
+    null, { timeout: left(), polling: 50 });
+  } catch (err) {
+    return await fail('expected refused: the page never saw its WebSocket fail');
+  }
+  const played = await page.waitForFunction(
+    () => window.dslViewer.framesDecoded > 0 || window.dslViewer.connects > 0,
+    null, { timeout: opts.refusedFor * 1000, polling: 50 }).then(() => true, () => false);
+  const snap = await snapshot(page);
+  const v = snap.viewer;
+  if (played) {
+    return await fail(`expected refused, but the page ${v.framesDecoded > 0 ? 'played' : 'opened a WebSocket'}`);
+  }
+  emit({
+    ok: true, refused: true, http_status: httpStatus, state: snap.stateText,
+    message: snap.messageText, connects: v.connects, frames: v.framesDecoded,
+    signaling_url: v.url, websockets,
+  });
+  return 0;
 }
 
 process.exitCode = await main();

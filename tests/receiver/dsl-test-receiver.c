@@ -51,8 +51,13 @@
  * let a test act at a given moment (e.g. kill -9 the receiver once the
  * answer is sent).
  *
+ * --ca FILE trusts the certificate authorities in a PEM file (the
+ * session's tls-database) for a wss:// --url, e.g. a private CA a test
+ * made; without it the system's trust store decides. A viewer token goes
+ * in the URL (wss://HOST:PORT/ws?token=TOKEN).
+ *
  * Exit status: 0 if every peer decoded --frames frames, 1 otherwise,
- * 2 on a command line error.
+ * 2 on a command line error (or a --ca file that cannot be loaded).
  *
  * Threading rules (see docs: webrtc-notes P3):
  *  - everything touching libsoup or pipeline state runs on the main context;
@@ -94,6 +99,7 @@ struct _App
   gint close_code;
   gchar **ice_addresses;
   gboolean events;
+  gchar *ca_file;
 
   /* runtime (main thread) */
   GMainContext *ctx;
@@ -1204,6 +1210,7 @@ main (int argc, char **argv)
   App app;
   GOptionContext *octx;
   GError *err = NULL;
+  GTlsDatabase *database = NULL;
   gboolean all_ok = TRUE;
   gint i;
   GOptionEntry entries[] = {
@@ -1227,6 +1234,9 @@ main (int argc, char **argv)
           "This many seconds after the first frame, stop the media (ICE, "
           "DTLS, RTP) but keep the WebSocket open (default 0: never)",
         "SECONDS"},
+    {"ca", 0, 0, G_OPTION_ARG_FILENAME, &app.ca_file,
+          "Trust the certificate authorities in this PEM file for wss:// "
+          "(default: the system's)", "FILE"},
     {"events", 0, 0, G_OPTION_ARG_NONE, &app.events,
           "Also print one JSON line per peer event as it happens (open, "
           "offer, answer-sent, ice-connected, first-frame, error, closed)",
@@ -1263,6 +1273,7 @@ main (int argc, char **argv)
         "--frames must be >= 1, --timeout > 0, --hold >= 0, "
         "--close-code in 1000..4999 (see --help)\n");
     g_free (app.url);
+    g_free (app.ca_file);
     g_strfreev (app.ice_addresses);
     return 2;
   }
@@ -1277,9 +1288,21 @@ main (int argc, char **argv)
       fprintf (stderr, "dsl-test-receiver: invalid --ice-address %s\n",
           app.ice_addresses[i]);
       g_free (app.url);
+      g_free (app.ca_file);
       g_strfreev (app.ice_addresses);
       return 2;
     }
+  }
+
+  if (app.ca_file && !(database = g_tls_file_database_new (app.ca_file,
+              &err))) {
+    fprintf (stderr, "dsl-test-receiver: --ca %s: %s\n", app.ca_file,
+        err->message);
+    g_clear_error (&err);
+    g_free (app.url);
+    g_free (app.ca_file);
+    g_strfreev (app.ice_addresses);
+    return 2;
   }
 
   gst_init (NULL, NULL);
@@ -1290,6 +1313,10 @@ main (int argc, char **argv)
   app.cancel = g_cancellable_new ();
   app.session = soup_session_new ();
   soup_session_set_proxy_resolver (app.session, NULL);  /* never a proxy */
+  if (database) {
+    soup_session_set_tls_database (app.session, database);
+    g_object_unref (database);
+  }
   app.peers = g_new0 (Peer *, app.n_peers);
 
   for (i = 0; i < app.n_peers; i++) {
@@ -1365,6 +1392,7 @@ main (int argc, char **argv)
   g_main_loop_unref (app.loop);
   g_main_context_unref (app.ctx);
   g_free (app.url);
+  g_free (app.ca_file);
   g_strfreev (app.ice_addresses);
   gst_deinit ();
 
