@@ -991,8 +991,16 @@ test_origins (void)
       (L"http://allowed.test:8080"), ==, DSL_RESULT_SUCCESS);
   g_assert_cmpuint (dsl_websocket_server_origin_add
       (L"https://second.test"), ==, DSL_RESULT_SUCCESS);
+  /* a default port is the same origin without it: browsers leave it out */
+  g_assert_cmpuint (dsl_websocket_server_origin_add
+      (L"https://THIRD.test:443"), ==, DSL_RESULT_SUCCESS);
   sink = sink_new (FALSE);
   port = start_server ();
+
+  assert_let_in (sink, port, "/ws", &(ClientOptions) {
+      .origin = "https://third.test"});
+  assert_let_in (sink, port, "/ws", &(ClientOptions) {
+      .origin = "https://second.test:443"});
 
   assert_let_in (sink, port, "/ws", &(ClientOptions) {
       .origin = "http://allowed.test:8080"});

@@ -28,31 +28,51 @@ dsl_access_new (void)
 /* ------------------------------------------------------------------ */
 /* Origins */
 
+/* scheme://host[:port] in lower case, without the scheme's default port
+ * (browsers leave it out); NULL for anything that is not such an origin. */
+static gchar *
+normalize_origin (const gchar * origin)
+{
+  g_autoptr (GUri) uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
+  const gchar *scheme, *host;
+  gint port;
+  g_autofree gchar *normal = NULL;
+
+  if (!uri)
+    return NULL;
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+  port = g_uri_get_port (uri);
+  if ((g_ascii_strcasecmp (scheme, "http") != 0
+          && g_ascii_strcasecmp (scheme, "https") != 0)
+      || !host || !*host || g_uri_get_userinfo (uri) || *g_uri_get_path (uri)
+      || g_uri_get_query (uri) || g_uri_get_fragment (uri))
+    return NULL;
+  if (port == (g_ascii_strcasecmp (scheme, "http") == 0 ? 80 : 443))
+    port = -1;
+  /* GUri gives an IPv6 host without its brackets */
+  normal = g_strdup_printf (strchr (host, ':') ? "%s://[%s]" : "%s://%s",
+      scheme, host);
+  if (port > 0) {
+    gchar *with_port = g_strdup_printf ("%s:%d", normal, port);
+
+    g_free (normal);
+    normal = with_port;
+  }
+  return g_ascii_strdown (normal, -1);
+}
+
 gboolean
 dsl_access_add_origin (DslAccess * self, const gchar * origin)
 {
-  g_autoptr (GUri) uri = NULL;
   g_autofree gchar *normal = NULL;
-  const gchar *scheme;
 
   g_return_val_if_fail (origin != NULL, FALSE);
 
-  if (g_str_equal (origin, "null") || g_str_equal (origin, "self")) {
+  if (g_str_equal (origin, "null") || g_str_equal (origin, "self"))
     normal = g_strdup (origin);
-  } else {
-    uri = g_uri_parse (origin, G_URI_FLAGS_NONE, NULL);
-    if (!uri)
-      return FALSE;
-    scheme = g_uri_get_scheme (uri);
-    /* exactly scheme://host[:port]: what a browser sends */
-    if ((g_ascii_strcasecmp (scheme, "http") != 0
-            && g_ascii_strcasecmp (scheme, "https") != 0)
-        || !g_uri_get_host (uri) || !*g_uri_get_host (uri)
-        || g_uri_get_userinfo (uri) || *g_uri_get_path (uri)
-        || g_uri_get_query (uri) || g_uri_get_fragment (uri))
-      return FALSE;
-    normal = g_ascii_strdown (origin, -1);
-  }
+  else if (!(normal = normalize_origin (origin)))
+    return FALSE;
   for (guint i = 0; i < self->origins->len; i++)
     if (g_str_equal (g_ptr_array_index (self->origins, i), normal))
       return TRUE;
@@ -74,33 +94,42 @@ dsl_access_set_origin_required (DslAccess * self, gboolean required)
 
 /* "self": the origin of the server's own pages, as this request names
  * the server (a browser on another site sends that site's origin). */
+/* "self": the origin of the server's own pages, as this request names
+ * the server (a browser on another site sends that site's origin). */
 static gboolean
-is_own_origin (SoupServerMessage * msg, const gchar * origin)
+is_own_origin (SoupServerMessage * msg, const gchar * normal)
 {
   const gchar *host = soup_message_headers_get_one
       (soup_server_message_get_request_headers (msg), "Host");
-  g_autofree gchar *own = NULL;
+  g_autofree gchar *own = NULL, *own_normal = NULL;
 
   if (!host)
     return FALSE;
   own = g_strconcat (g_uri_get_scheme (soup_server_message_get_uri (msg)),
       "://", host, NULL);
-  return g_ascii_strcasecmp (own, origin) == 0;
+  own_normal = normalize_origin (own);
+  return own_normal && g_str_equal (own_normal, normal);
 }
 
 static gboolean
 origin_allowed (DslAccess * self, SoupServerMessage * msg,
     const gchar * origin)
 {
+  g_autofree gchar *normal = NULL;
+
   if (self->origins->len == 0)
     return TRUE;
   if (!origin)
     return !self->origin_required;
+  normal = g_str_equal (origin, "null") ? g_strdup ("null") :
+      normalize_origin (origin);
+  if (!normal)
+    return FALSE;
   for (guint i = 0; i < self->origins->len; i++) {
     const gchar *allowed = g_ptr_array_index (self->origins, i);
 
-    if (g_str_equal (allowed, "self") ? is_own_origin (msg, origin) :
-        g_ascii_strcasecmp (allowed, origin) == 0)
+    if (g_str_equal (allowed, "self") ? is_own_origin (msg, normal) :
+        g_str_equal (allowed, normal))
       return TRUE;
   }
   return FALSE;

@@ -169,14 +169,14 @@ dsl_tls_load (const gchar * cert_file, const gchar * key_file,
 
   g_return_val_if_fail (cert_file && key_file, DSL_TLS_INVALID);
 
-  if (!g_file_test (cert_file, G_FILE_TEST_IS_REGULAR)
-      || !g_file_test (key_file, G_FILE_TEST_IS_REGULAR)
-      || access (cert_file, R_OK) != 0 || access (key_file, R_OK) != 0) {
-    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ACCES,
-        "cannot read %s", access (cert_file, R_OK) != 0 ? cert_file :
-        key_file);
-    return DSL_TLS_UNREADABLE;
-  }
+  for (const gchar * const *file = (const gchar *[]) { cert_file, key_file,
+          NULL}; *file; file++)
+    if (!g_file_test (*file, G_FILE_TEST_IS_REGULAR)
+        || access (*file, R_OK) != 0) {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ACCES,
+          "%s is not a file that can be read", *file);
+      return DSL_TLS_UNREADABLE;
+    }
   loaded = g_tls_certificate_new_from_files (cert_file, key_file, &local);
   if (!loaded) {
     check = local->domain == G_FILE_ERROR ? DSL_TLS_UNREADABLE :

@@ -86,11 +86,16 @@ static void
 refuse (SoupServerMessage * msg, guint status)
 {
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  const gchar *why = status == SOUP_STATUS_UNAUTHORIZED ?
+      "A viewer token is needed: open the page with ?token=TOKEN.\n" :
+      "Pages of this origin may not connect here.\n";
 
   if (status == SOUP_STATUS_UNAUTHORIZED)
     soup_message_headers_replace (headers, "WWW-Authenticate", "Bearer");
   soup_message_headers_replace (headers, "Connection", "close");
   soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "text/plain; charset=utf-8",
+      SOUP_MEMORY_STATIC, why, strlen (why));
 }
 
 static void

@@ -144,7 +144,7 @@
       V.closeReason = ev.reason || '';
       let why;
       if (ev.code === 1013) why = 'server busy: no stream available';
-      else if (!s.opened) why = 'server unreachable';
+      else if (!s.opened) why = 'cannot connect: server unreachable, or access refused (token, origin)';
       else if (ev.code === 1006) why = 'connection to the server lost (code 1006)';
       else why = `server closed with code ${ev.code}${ev.reason ? ` (${ev.reason})` : ''}`;
       fail(s, why);
