@@ -31,7 +31,8 @@ sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 import dsltap  # noqa: E402
 from dsltap import (BUILD_ROOT, RECEIVER, SOURCE_ROOT, Case,  # noqa: E402
                     Child, Tap, decoded, exits_0, listening, receive,
-                    start_example)
+                    receiver_args, run, start_example)
+from testcerts import Certificates  # noqa: E402
 
 LIBRARY = BUILD_ROOT / 'src' / 'libdsl.so'
 PYTHON_DIR = SOURCE_ROOT / 'python'
@@ -210,6 +211,23 @@ def server():
            DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED)
     expect(dsl_websocket_server_connection_limits_set(16, 32), 0)
     expect(dsl_websocket_server_connection_limits_get(), (0, 16, 32))
+    # extensions: TLS, origins, tokens, the authorization listener
+    expect(dsl_websocket_server_tls_set('/nonexistent.pem', '/nonexistent.key'),
+           DSL_RESULT_WEBSOCKET_SERVER_TLS_FILE_UNREADABLE)
+    expect(dsl_websocket_server_tls_set(None, None), 0)
+    expect(dsl_websocket_server_origin_add('https://cams.example.com'), 0)
+    expect(dsl_websocket_server_origin_add('https://cams.example.com/page'),
+           DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED)
+    expect(dsl_websocket_server_origin_required_set(True), 0)
+    expect(dsl_websocket_server_origin_required_set(False), 0)
+    expect(dsl_websocket_server_origins_clear(), 0)
+    expect(dsl_websocket_server_token_set(''),
+           DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED)
+    expect(dsl_websocket_server_token_set('t'), 0)
+    expect(dsl_websocket_server_token_set(None), 0)
+    expect(dsl_websocket_server_authorize_listener_set(
+        lambda path, token, origin, address, data: True, {'a': 1}), 0)
+    expect(dsl_websocket_server_authorize_listener_set(None, None), 0)
 
 seen = []
 main_thread = threading.current_thread()
@@ -416,6 +434,45 @@ def test_post_play_sigint(tap):
         child.kill()
 
 
+SECURE_TESTS = 5
+
+
+def test_secure_example(tap):
+    """secure_webrtc_server.py: TLS, a token per path."""
+    case = Case(tap, 'secure example', SECURE_TESTS)
+    certs = Certificates()
+    child, port = start_python_example(
+        'secure_webrtc_server.py', '--cert', certs.cert, '--key', certs.key,
+        '--token', 'main-token', '--camera-token', 'cam1=cam-token')
+    try:
+        if not listening(case, child, port):
+            return
+
+        def watch(path):
+            url = 'wss://127.0.0.1:{}{}'.format(port, path)
+            status, lines, errors = run(receiver_args(
+                url, 30, '--ca', certs.ca, timeout=30), 60)
+            peers = dsltap.json_lines(lines)
+            return (bool(peers) and decoded(peers[0], 30, WIDTH, HEIGHT),
+                    '{}\n{}'.format('\n'.join(lines), errors[-2000:]))
+
+        ok, text = watch('/ws?token=main-token')
+        case.result(ok, 'plays over wss:// with the token of /ws',
+                    text + '\n' + child.output())
+        ok, text = watch('/ws/cam1?token=cam-token')
+        case.result(ok, 'plays /ws/cam1 with its own token',
+                    text + '\n' + child.output())
+        ok, text = watch('/ws/cam1?token=main-token')
+        case.result(not ok and index_of(child.lines, 'refused /ws/cam1') >= 0,
+                    'the token of /ws does not open /ws/cam1',
+                    text + '\n' + child.output())
+        case.result(not any('main-token' in line or 'cam-token' in line
+                            for line in child.lines + child.errors),
+                    'never prints a token', child.output())
+    finally:
+        child.kill()
+
+
 def test_failure_path(tap):
     name = 'pre-play example'
     child = Child([sys.executable,
@@ -433,7 +490,7 @@ def test_failure_path(tap):
 
 def main():
     tap = Tap(len(BINDINGS_CHECKS) + 1 + 1 + PRE_PLAY_TESTS +
-              POST_PLAY_TESTS + 1 + 1)
+              POST_PLAY_TESTS + 1 + 1 + SECURE_TESTS)
     for path in (LIBRARY, Path(RECEIVER)):
         if not path.exists():
             tap.diag('missing: {}'.format(path))
@@ -443,6 +500,7 @@ def main():
     test_post_play(tap)
     test_post_play_sigint(tap)
     test_failure_path(tap)
+    test_secure_example(tap)
     return tap.finish(fill=True)
 
 
