@@ -14,6 +14,8 @@
 
 #define DEFAULT_ANSWER_TIMEOUT_MS 15000
 #define UNLINK_TIMEOUT_MS 1000
+/* the longest a closed session waits for webrtcbin's operations */
+#define TEARDOWN_WAIT_MS 5000
 
 struct _DslWebrtcSession
 {
@@ -26,6 +28,8 @@ struct _DslWebrtcSession
   GMutex lock;
   gboolean offer_posted;
   GPtrArray *early_candidates;
+  guint operations;            /* webrtcbin operations under way */
+  gboolean teardown_waiting;   /* closed: the teardown waits for them */
 
   /* main context only */
   SoupWebsocketConnection *connection;
@@ -34,6 +38,8 @@ struct _DslWebrtcSession
   GstPad *tee_pad;
   GstElement *queue;
   gboolean closed;
+  gboolean torn_down;
+  guint teardown_timeout;
   gboolean awaiting_answer;
   guint answer_timeout;
   guint candidates;            /* received from the client */
@@ -323,6 +329,60 @@ handover_dispatch (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* ------------------------------------------------------------------ */
+/* webrtcbin works through its operations (create-offer, the descriptions)
+ * on its own thread. One still under way when webrtcbin is set to NULL
+ * goes on, and what it makes is never freed (a transport bin, a socket
+ * and 3 eventfds per answer being applied), so a closed session tears
+ * webrtcbin down only once every operation it asked for is over. Each
+ * promise holds an operation: op_begin when made, op_end when freed. */
+
+static void teardown (DslWebrtcSession * self);
+
+static gboolean
+teardown_cb (gpointer data)
+{
+  teardown (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+teardown_timeout_cb (gpointer data)
+{
+  DslWebrtcSession *self = data;
+
+  self->teardown_timeout = 0;
+  teardown (self);
+  return G_SOURCE_REMOVE;
+}
+
+static DslWebrtcSession *
+op_begin (DslWebrtcSession * self)
+{
+  g_mutex_lock (&self->lock);
+  self->operations++;
+  g_mutex_unlock (&self->lock);
+  return dsl_webrtc_session_ref (self);
+}
+
+/* Any thread: a promise's destroy notify. */
+static void
+op_end (gpointer data)
+{
+  DslWebrtcSession *self = data;
+  gboolean last;
+
+  g_mutex_lock (&self->lock);
+  last = --self->operations == 0 && self->teardown_waiting;
+  if (last)
+    self->teardown_waiting = FALSE;
+  g_mutex_unlock (&self->lock);
+  if (last)
+    dsl_context_post (teardown_cb, dsl_webrtc_session_ref (self),
+        (GDestroyNotify) dsl_webrtc_session_unref);
+  dsl_webrtc_session_unref (self);
+}
+
 /* Any thread; takes text. */
 static void
 hand_over (DslWebrtcSession * self, HandoverKind kind, gchar * text)
@@ -359,7 +419,7 @@ offer_in_flight_free (gpointer data)
 {
   OfferInFlight *flight = data;
 
-  dsl_webrtc_session_unref (flight->session);
+  op_end (flight->session);
   g_free (flight->text);
   g_free (flight);
 }
@@ -383,7 +443,7 @@ offer_created_cb (GstPromise * promise, gpointer data)
     return;
   }
   flight = g_new0 (OfferInFlight, 1);
-  flight->session = dsl_webrtc_session_ref (self);
+  flight->session = op_begin (self);
   flight->text = dsl_signaling_message_offer (offer->sdp);
   g_signal_emit_by_name (self->webrtcbin, "set-local-description", offer,
       gst_promise_new_with_change_func (local_description_set_cb, flight,
@@ -397,7 +457,7 @@ negotiation_needed_cb (GstElement * webrtcbin, gpointer data)
 {
   DslWebrtcSession *self = data;
   GstPromise *promise = gst_promise_new_with_change_func (offer_created_cb,
-      dsl_webrtc_session_ref (self), (GDestroyNotify) dsl_webrtc_session_unref);
+      op_begin (self), op_end);
 
   GST_DEBUG ("%s: negotiation needed", self->name);
   g_signal_emit_by_name (webrtcbin, "create-offer", NULL, promise);
@@ -473,7 +533,7 @@ handle_answer (DslWebrtcSession * self, DslSignalingMessage * message)
   answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER,
       g_steal_pointer (&message->sdp));
   promise = gst_promise_new_with_change_func (remote_description_set_cb,
-      dsl_webrtc_session_ref (self), (GDestroyNotify) dsl_webrtc_session_unref);
+      op_begin (self), op_end);
   g_signal_emit_by_name (self->webrtcbin, "set-remote-description", answer,
       promise);
   gst_webrtc_session_description_free (answer);
@@ -609,6 +669,33 @@ dsl_webrtc_session_new (const gchar * name,
   return self;
 }
 
+/* Main context, once: webrtcbin and its queue to NULL and out of the
+ * sink's bin. */
+static void
+teardown (DslWebrtcSession * self)
+{
+  if (self->torn_down)
+    return;
+  self->torn_down = TRUE;
+  g_mutex_lock (&self->lock);
+  if (self->teardown_waiting)
+    GST_WARNING ("%s: webrtcbin's operations did not end within %d ms: "
+        "tearing it down anyway", self->name, TEARDOWN_WAIT_MS);
+  self->teardown_waiting = FALSE;
+  g_mutex_unlock (&self->lock);
+  if (self->teardown_timeout) {
+    g_source_remove (self->teardown_timeout);
+    self->teardown_timeout = 0;
+  }
+  gst_element_set_state (self->webrtcbin, GST_STATE_NULL);
+  gst_element_set_state (self->queue, GST_STATE_NULL);
+  g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
+  gst_bin_remove_many (self->bin, self->queue, self->webrtcbin, NULL);
+  gst_clear_object (&self->queue);
+  gst_clear_object (&self->bin);
+  GST_DEBUG ("%s: webrtcbin torn down", self->name);
+}
+
 void
 dsl_webrtc_session_close (DslWebrtcSession * self, gushort code,
     const gchar * reason)
@@ -629,18 +716,28 @@ dsl_webrtc_session_close (DslWebrtcSession * self, gushort code,
     dsl_websocket_close_and_release (self->connection, code, reason);
   g_clear_object (&self->connection);
 
-  /* Take the branch out of the running tee, then stop it here, on the
-   * main context, never inside a webrtcbin callback. */
+  /* Take the branch out of the running tee; stop it here, on the main
+   * context, never inside a webrtcbin callback, once webrtcbin has no
+   * operation under way (see op_begin). Meanwhile the branch keeps its
+   * state whatever its parent does (the sink may be removed at once). */
   dsl_pad_unlink_when_idle (self->tee_pad, UNLINK_TIMEOUT_MS);
   gst_element_release_request_pad (self->tee, self->tee_pad);
   gst_clear_object (&self->tee_pad);
-  gst_element_set_state (self->webrtcbin, GST_STATE_NULL);
-  gst_element_set_state (self->queue, GST_STATE_NULL);
-  g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
-  gst_bin_remove_many (self->bin, self->queue, self->webrtcbin, NULL);
-  gst_clear_object (&self->queue);
   gst_clear_object (&self->tee);
-  gst_clear_object (&self->bin);
+  gst_element_set_locked_state (self->webrtcbin, TRUE);
+  gst_element_set_locked_state (self->queue, TRUE);
+  g_mutex_lock (&self->lock);
+  self->teardown_waiting = self->operations > 0;
+  g_mutex_unlock (&self->lock);
+  if (self->teardown_waiting) {
+    GST_DEBUG ("%s: webrtcbin has operations under way: tearing it down "
+        "once they are over", self->name);
+    self->teardown_timeout = dsl_context_timeout (TEARDOWN_WAIT_MS,
+        teardown_timeout_cb, dsl_webrtc_session_ref (self),
+        (GDestroyNotify) dsl_webrtc_session_unref);
+  } else {
+    teardown (self);
+  }
 
   if (self->closed_func)
     self->closed_func (self, self->user_data);
