@@ -325,3 +325,35 @@ def make_clip(path, timeout=60):
          'x264enc', '!', 'mp4mux', '!', 'filesink',
          'location={}'.format(path)], timeout)
     return status, 'exit {}\n{}\n{}'.format(status, '\n'.join(lines), errors)
+
+
+# ---------------------------------------------------------------------------
+# Headless Chromium (tests/browser/view.mjs)
+# ---------------------------------------------------------------------------
+
+VIEW_MJS = SOURCE_ROOT / 'tests' / 'browser' / 'view.mjs'
+REQUIRE_BROWSER = os.environ.get('DSL_REQUIRE_BROWSER') == '1'
+EXIT_SKIP = 77   # view.mjs: no Chromium or playwright-core here
+
+
+def view(*args, timeout=90):
+    """Runs view.mjs with args: (status, its last JSON line, text)."""
+    status, lines, errors = run(['node', VIEW_MJS, *args], timeout)
+    results = json_lines(lines)
+    text = 'view.mjs exit {}\nstdout:\n{}\nstderr (last lines):\n{}'.format(
+        status, '\n'.join(lines), '\n'.join(errors.splitlines()[-20:]))
+    return status, (results[-1] if results else {}), text
+
+
+def browser_skipped(case, status, result):
+    """True if view.mjs could not run here: the case is then skipped, or
+    failed when the browser is required (DSL_REQUIRE_BROWSER=1)."""
+    if status != EXIT_SKIP:
+        return False
+    reason = result.get('reason', 'no browser')
+    if REQUIRE_BROWSER:
+        case.fail_rest('DSL_REQUIRE_BROWSER=1 but view.mjs skipped: ' +
+                       reason)
+    else:
+        case.skip_rest(reason)
+    return True

@@ -44,7 +44,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
-from dsltap import (BUILD_ROOT, RECEIVER, SOURCE_ROOT, Child,  # noqa: E402
+import dsltap  # noqa: E402
+from dsltap import (browser_skipped,  # noqa: E402
+                    BUILD_ROOT, RECEIVER, SOURCE_ROOT, Child,
                     child_env, decoded, json_lines, receiver_args, run,
                     run_cases)
 from testcerts import Certificates  # noqa: E402
@@ -53,10 +55,7 @@ SCALE = 3 if os.environ.get('DSL_SANITIZED') else 1
 WAIT = 10 * SCALE
 SERVE = os.environ.get('DSL_WEBRTC_SERVE',
                        str(BUILD_ROOT / 'tools' / 'dsl-webrtc-serve'))
-VIEW_MJS = SOURCE_ROOT / 'tests' / 'browser' / 'view.mjs'
 WWW = SOURCE_ROOT / 'src' / 'server' / 'www'
-REQUIRE_BROWSER = os.environ.get('DSL_REQUIRE_BROWSER') == '1'
-EXIT_SKIP = 77
 W, H = 320, 240
 
 # Random, so that no log can hold it by chance; every character a URL
@@ -168,28 +167,11 @@ def get(port, path, headers=(), tls=True):
 
 
 def view(*args, timeout=40):
-    """Runs view.mjs: (status, its last JSON line, text)."""
+    """view.mjs with its own --timeout (scaled under the sanitizers)."""
     timeout *= SCALE
-    status, lines, errors = run(['node', VIEW_MJS, '--timeout', timeout,
-                                 *args], timeout + 60)
-    results = json_lines(lines)
-    text = 'view.mjs exit {}\nstdout:\n{}\nstderr (last lines):\n{}'.format(
-        status, '\n'.join(lines), '\n'.join(errors.splitlines()[-20:]))
-    return status, (results[-1] if results else {}), text
+    return dsltap.view('--timeout', timeout, *args, timeout=timeout + 60)
 
 
-def browser_skipped(case, status, result):
-    """True if view.mjs could not run here: the case is then skipped, or
-    failed when the browser is required."""
-    if status != EXIT_SKIP:
-        return False
-    reason = result.get('reason', 'no browser')
-    if REQUIRE_BROWSER:
-        case.fail_rest('DSL_REQUIRE_BROWSER=1 but view.mjs skipped: ' +
-                       reason)
-    else:
-        case.skip_rest(reason)
-    return True
 
 
 def plays(status, result):

@@ -34,7 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
-from dsltap import (BUILD_ROOT, RECEIVER, SOURCE_ROOT, Child,  # noqa: E402
+from dsltap import (VIEW_MJS, browser_skipped, view,  # noqa: E402
+                    BUILD_ROOT, RECEIVER, SOURCE_ROOT, Child,
                     decoded, json_lines, make_clip, receive, receiver_args,
                     run, run_cases)
 
@@ -44,10 +45,8 @@ REPLAY_LIMIT_MS = 5000 * (3 if os.environ.get('DSL_SANITIZED') else 1)
 
 SERVE = os.environ.get('DSL_WEBRTC_SERVE',
                        str(BUILD_ROOT / 'tools' / 'dsl-webrtc-serve'))
-VIEW_MJS = SOURCE_ROOT / 'tests' / 'browser' / 'view.mjs'
 VIEWER_PAGE = SOURCE_ROOT / 'src' / 'server' / 'www' / 'index.html'
 PROTOCOL_PAGE = SOURCE_ROOT / 'tests' / 'browser' / 'dsl-protocol-page.html'
-REQUIRE_BROWSER = os.environ.get('DSL_REQUIRE_BROWSER') == '1'
 
 ANNOUNCE = re.compile(r'^dsl-webrtc-serve: open http://127\.0\.0\.1:(\d+)/ '
                       r'in a browser')
@@ -58,7 +57,6 @@ OPTIONS = ['--port', '--bind', '--path', '--file', '--uri', '--v4l2',
            '--header-timeout', '--idle-timeout', '--max-pending',
            '--max-websockets', '--tls-cert', '--tls-key', '--allow-origin',
            '--allow-file-pages', '--token', '--token-file']
-EXIT_SKIP = 77
 
 
 class Server:
@@ -83,27 +81,8 @@ class Server:
         self.child.kill()
 
 
-def view(*args, timeout=90):
-    """Runs view.mjs: (status, its last JSON line, text)."""
-    status, lines, errors = run(['node', VIEW_MJS, *args], timeout)
-    results = json_lines(lines)
-    text = 'view.mjs exit {}\nstdout:\n{}\nstderr (last lines):\n{}'.format(
-        status, '\n'.join(lines), '\n'.join(errors.splitlines()[-20:]))
-    return status, (results[-1] if results else {}), text
 
 
-def browser_skipped(case, status, result):
-    """True if view.mjs could not run here: the case is then skipped, or
-    failed when the browser is required."""
-    if status != EXIT_SKIP:
-        return False
-    reason = result.get('reason', 'no browser')
-    if REQUIRE_BROWSER:
-        case.fail_rest('DSL_REQUIRE_BROWSER=1 but view.mjs skipped: ' +
-                       reason)
-    else:
-        case.skip_rest(reason)
-    return True
 
 
 # ---------------------------------------------------------------------------

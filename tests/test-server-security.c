@@ -477,28 +477,6 @@ get_status (guint port, const gchar * path, const GetOptions * o)
 /* ------------------------------------------------------------------ */
 /* The server and a WebRTC Sink */
 
-static guint
-start_server (void)
-{
-  boolean listening;
-  uint port;
-
-  g_assert_cmpuint (dsl_websocket_server_bind_address_set (L"127.0.0.1"), ==,
-      DSL_RESULT_SUCCESS);
-  g_assert_cmpuint (dsl_websocket_server_listening_start (0), ==,
-      DSL_RESULT_SUCCESS);
-  g_assert_cmpuint (dsl_websocket_server_listening_state_get (&listening,
-          &port), ==, DSL_RESULT_SUCCESS);
-  g_assert_cmpuint (port, >, 0);
-  return port;
-}
-
-static void
-stop_server (void)
-{
-  g_assert_cmpuint (dsl_websocket_server_listening_stop (), ==,
-      DSL_RESULT_SUCCESS);
-}
 
 /* Nothing set: DSL's behaviour. */
 static void
@@ -594,7 +572,7 @@ sink_free (Sink * sink)
   g_assert_cmpuint (dsl_websocket_server_listening_state_get (&listening,
           &port), ==, DSL_RESULT_SUCCESS);
   if (listening)
-    stop_server ();
+    dsl_test_server_stop ();
   dsl_delete_all ();
   while (g_main_context_iteration (NULL, FALSE));
   g_string_free (sink->states, TRUE);
@@ -741,15 +719,15 @@ test_tls_bad_files_plain (void)
   guint port;
 
   reset_access ();
-  port = start_server ();
+  port = dsl_test_server_start ();
   still_plain (port, NULL);
   try_bad_files (still_plain, port, NULL);
-  stop_server ();
+  dsl_test_server_stop ();
   /* before listening too: nothing is taken */
   try_bad_files (not_listening, 0, NULL);
-  port = start_server ();
+  port = dsl_test_server_start ();
   still_plain (port, NULL);
-  stop_server ();
+  dsl_test_server_stop ();
 }
 
 static void
@@ -763,7 +741,7 @@ test_tls_bad_files_keep_certificate (void)
 
   reset_access ();
   g_assert_cmpuint (tls_files (leaf_pem, leaf_key), ==, DSL_RESULT_SUCCESS);
-  port = start_server ();
+  port = dsl_test_server_start ();
   serves_certificate (port, leaf_pem);
   g_assert_cmpuint (get_status (port, "/", &(GetOptions) { 0 }), ==, 0);
   try_bad_files (serves_certificate, port, leaf_pem);
@@ -808,7 +786,7 @@ test_tls_bad_files_keep_certificate (void)
   serves_certificate (port, leaf_pem);
   g_assert_cmpuint (tls_files (NULL, NULL), ==, DSL_RESULT_SUCCESS);
   still_plain (port, NULL);
-  stop_server ();
+  dsl_test_server_stop ();
 }
 
 /* ------------------------------------------------------------------ */
@@ -833,7 +811,7 @@ test_wss_offer_and_media (void)
   g_assert_cmpuint (dsl_websocket_server_token_set (L"" TOKEN), ==,
       DSL_RESULT_SUCCESS);
   sink = sink_new (TRUE);
-  port = start_server ();
+  port = dsl_test_server_start ();
 
   c = client_connect (port, "/ws?token=" TOKEN, &(ClientOptions) {
       .scheme = "wss",.trust_ca = TRUE});
@@ -890,7 +868,7 @@ test_wss_untrusted (void)
 
   reset_access ();
   g_assert_cmpuint (tls_files (leaf_pem, leaf_key), ==, DSL_RESULT_SUCCESS);
-  port = start_server ();
+  port = dsl_test_server_start ();
 
   /* the system's trust store does not know our CA */
   c = client_connect (port, "/ws", &(ClientOptions) {.scheme = "wss"});
@@ -927,7 +905,7 @@ test_plain_to_tls_port (void)
 
   reset_access ();
   g_assert_cmpuint (tls_files (leaf_pem, leaf_key), ==, DSL_RESULT_SUCCESS);
-  port = start_server ();
+  port = dsl_test_server_start ();
 
   /* plain ws:// and http:// fail at once (not at the header timeout) */
   for (int i = 0; i < 3; i++) {
@@ -995,7 +973,7 @@ test_origins (void)
   g_assert_cmpuint (dsl_websocket_server_origin_add
       (L"https://THIRD.test:443"), ==, DSL_RESULT_SUCCESS);
   sink = sink_new (FALSE);
-  port = start_server ();
+  port = dsl_test_server_start ();
 
   assert_let_in (sink, port, "/ws", &(ClientOptions) {
       .origin = "https://third.test"});
@@ -1060,7 +1038,7 @@ test_origin_self (void)
   reset_access ();
   g_assert_cmpuint (dsl_websocket_server_origin_add (L"self"), ==,
       DSL_RESULT_SUCCESS);
-  port = start_server ();
+  port = dsl_test_server_start ();
   own = g_strdup_printf ("http://127.0.0.1:%u", port);
   own_https = g_strdup_printf ("https://127.0.0.1:%u", port);
   other_port = g_strdup_printf ("http://127.0.0.1:%u", port + 1);
@@ -1107,7 +1085,7 @@ test_token_positions (void)
   g_assert_cmpuint (dsl_websocket_server_token_set (L"" TOKEN), ==,
       DSL_RESULT_SUCCESS);
   sink = sink_new (FALSE);
-  port = start_server ();
+  port = dsl_test_server_start ();
 
   /* the three documented places */
   assert_let_in (sink, port, "/ws?token=" TOKEN, &(ClientOptions) { 0 });
@@ -1227,7 +1205,7 @@ test_token_escaping (void)
   g_assert_cmpuint (dsl_websocket_server_token_set (ODD_TOKEN_W), ==,
       DSL_RESULT_SUCCESS);
   sink = sink_new (FALSE);
-  port = start_server ();
+  port = dsl_test_server_start ();
   assert_let_in (sink, port, path, &(ClientOptions) { 0 });
   assert_refused (sink, port, plus_path, &(ClientOptions) { 0 },
       SOUP_STATUS_UNAUTHORIZED);
@@ -1307,7 +1285,7 @@ test_authorize_listener (void)
   g_assert_cmpuint (dsl_websocket_server_authorize_listener_set
       (authorize_per_path, &log), ==, DSL_RESULT_SUCCESS);
   sink = sink_new (FALSE);
-  port = start_server ();
+  port = dsl_test_server_start ();
 
   assert_let_in (sink, port, "/ws/cam1?token=cam1-key-9f3e",
       &(ClientOptions) {.origin = "http://viewer.test"});
@@ -1410,7 +1388,7 @@ test_http_token (void)
   g_assert_cmpuint (dsl_websocket_server_token_set (L"" TOKEN), ==,
       DSL_RESULT_SUCCESS);
   sink = sink_new (FALSE);
-  port = start_server ();
+  port = dsl_test_server_start ();
 
   assert_http_refused (port, "/", &(GetOptions) { 0 });
   assert_http_refused (port, "/?token=wrong-guess-0815", &(GetOptions) { 0 });
@@ -1442,11 +1420,11 @@ test_http_token (void)
   /* let in, but there is nothing */
   g_assert_cmpuint (get_status (port, "/nothing.html?token=" TOKEN,
           &(GetOptions) { 0 }), ==, 404);
-  stop_server ();
+  dsl_test_server_stop ();
 
   /* over TLS the cookie is Secure */
   g_assert_cmpuint (tls_files (leaf_pem, leaf_key), ==, DSL_RESULT_SUCCESS);
-  port = start_server ();
+  port = dsl_test_server_start ();
   assert_http_refused (port, "/", &(GetOptions) {.scheme = "https",
       .trust_ca = TRUE});
   a = http_get (port, "/?token=" TOKEN, &(GetOptions) {.scheme = "https",
@@ -1477,7 +1455,7 @@ test_nothing_set (void)
   reset_access ();
   sink = sink_new (FALSE);
   warnings = open_warnings ();
-  port = start_server ();
+  port = dsl_test_server_start ();
   /* said once, at the start */
   g_assert_cmpuint (open_warnings (), ==, warnings + 1);
 
@@ -1504,12 +1482,12 @@ test_nothing_set (void)
   assert_let_in (sink, port, "/ws", &(ClientOptions) {
       .protocols = PROTOCOLS ("dsl-webrtc")});
   g_assert_cmpuint (open_warnings (), ==, warnings + 1);
-  stop_server ();
+  dsl_test_server_stop ();
 
   /* with a list, no such warning */
   g_assert_cmpuint (dsl_websocket_server_origin_add (L"self"), ==,
       DSL_RESULT_SUCCESS);
-  port = start_server ();
+  port = dsl_test_server_start ();
   g_assert_cmpuint (open_warnings (), ==, warnings + 1);
   sink_free (sink);
   reset_access ();

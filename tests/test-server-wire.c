@@ -9,28 +9,6 @@
 
 static GThread *main_thread;
 
-static guint
-start_server (void)
-{
-  boolean listening;
-  uint port;
-
-  g_assert_cmpuint (dsl_websocket_server_bind_address_set (L"127.0.0.1"), ==,
-      DSL_RESULT_SUCCESS);
-  g_assert_cmpuint (dsl_websocket_server_listening_start (0), ==,
-      DSL_RESULT_SUCCESS);
-  g_assert_cmpuint (dsl_websocket_server_listening_state_get (&listening,
-          &port), ==, DSL_RESULT_SUCCESS);
-  g_assert_cmpuint (port, >, 0);
-  return port;
-}
-
-static void
-stop_server (void)
-{
-  g_assert_cmpuint (dsl_websocket_server_listening_stop (), ==,
-      DSL_RESULT_SUCCESS);
-}
 
 static DslTestClient *
 connect_client (guint port, const gchar * path)
@@ -57,7 +35,7 @@ test_http_answers (void)
       DSL_RESULT_SUCCESS);
   g_assert_cmpuint (dsl_websocket_server_path_add (L"/ws/cam1"), ==,
       DSL_RESULT_SUCCESS);
-  port = start_server ();
+  port = dsl_test_server_start ();
 
   g_assert_cmpuint (dsl_test_http_get (port, "/", NULL, NULL), ==, 404);
   g_assert_cmpuint (dsl_test_http_get (port, "/wsx", NULL, NULL), ==, 404);
@@ -94,7 +72,7 @@ test_http_answers (void)
   g_assert_cmpstr (t->path, ==, "/ws/cam1");
   dsl_test_client_free (c);
 
-  stop_server ();
+  dsl_test_server_stop ();
   dsl_test_transceiver_free (t);
   g_assert_cmpuint (dsl_websocket_server_http_root_set (NULL), ==,
       DSL_RESULT_SUCCESS);
@@ -155,7 +133,7 @@ test_http_content (void)
   winner = (wchar_t *) g_utf8_to_ucs4 (inner, -1, NULL, NULL, NULL);
 
   /* the built-in page */
-  port = start_server ();
+  port = dsl_test_server_start ();
   assert_get (port, "/", 200, "text/html; charset=utf-8", "viewer.js");
   assert_get (port, "/?path=/ws/cam1", 200, "text/html; charset=utf-8", NULL);
   assert_get (port, "/viewer.js", 200, "text/javascript; charset=utf-8",
@@ -165,14 +143,14 @@ test_http_content (void)
   assert_get (port, "/wsx", 404, NULL, NULL);
   g_assert_cmpuint (dsl_websocket_server_http_root_set (winner), ==,
       DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED);
-  stop_server ();
+  dsl_test_server_stop ();
 
   /* a folder: its files, and nothing outside it */
   g_assert_cmpuint (dsl_websocket_server_http_root_set (L"/no/such/folder"),
       ==, DSL_RESULT_WEBSOCKET_SERVER_SET_FAILED);
   g_assert_cmpuint (dsl_websocket_server_http_root_set (winner), ==,
       DSL_RESULT_SUCCESS);
-  port = start_server ();
+  port = dsl_test_server_start ();
   assert_get (port, "/", 200, "text/html; charset=utf-8", "mine");
   assert_get (port, "/index.html", 200, NULL, "mine");
   assert_get (port, "/viewer.js", 404, NULL, NULL);
@@ -180,14 +158,14 @@ test_http_content (void)
   assert_not_served (port, "/../secret.txt");
   assert_not_served (port, "/%2e%2e/secret.txt");
   assert_not_served (port, "/site/../../secret.txt");
-  stop_server ();
+  dsl_test_server_stop ();
 
   /* nothing */
   g_assert_cmpuint (dsl_websocket_server_http_root_set (L""), ==,
       DSL_RESULT_SUCCESS);
-  port = start_server ();
+  port = dsl_test_server_start ();
   assert_get (port, "/", 404, NULL, NULL);
-  stop_server ();
+  dsl_test_server_stop ();
   g_assert_cmpuint (dsl_websocket_server_http_root_set (NULL), ==,
       DSL_RESULT_SUCCESS);
 
@@ -254,7 +232,7 @@ test_listener_order (void)
           &log), ==, DSL_RESULT_SUCCESS);
   g_assert_cmpuint (dsl_websocket_server_client_listener_add (listener_2,
           &log), ==, DSL_RESULT_SUCCESS);
-  port = start_server ();
+  port = dsl_test_server_start ();
 
   c = connect_client (port, "/ws/cam%C3%A9ra");
   g_assert_nonnull (c->connection);
@@ -265,7 +243,7 @@ test_listener_order (void)
   g_assert_cmpuint (log.transceiver->connects, ==, 1);
   dsl_test_client_free (c);
 
-  stop_server ();
+  dsl_test_server_stop ();
   g_assert_cmpuint (dsl_websocket_server_client_listener_remove (listener_1),
       ==, DSL_RESULT_SUCCESS);
   g_assert_cmpuint (dsl_websocket_server_client_listener_remove (listener_2),
@@ -282,7 +260,7 @@ static void
 test_no_transceiver_1013 (void)
 {
   DslTestTransceiver *busy = dsl_test_transceiver_new (FALSE);
-  guint port = start_server ();
+  guint port = dsl_test_server_start ();
   g_autofree gchar *reason = NULL;
   DslTestClient *c;
 
@@ -296,7 +274,7 @@ test_no_transceiver_1013 (void)
   c = connect_client (port, "/ws");
   g_assert_cmpuint (busy->connects, ==, 1);
   dsl_test_client_free (c);
-  stop_server ();
+  dsl_test_server_stop ();
   dsl_test_transceiver_free (busy);
 }
 
@@ -310,7 +288,7 @@ test_first_available_in_order (void)
   DslTestTransceiver *a = dsl_test_transceiver_new (TRUE);
   DslTestTransceiver *b = dsl_test_transceiver_new (TRUE);
   DslTestTransceiver *c = dsl_test_transceiver_new (TRUE);
-  guint port = start_server ();
+  guint port = dsl_test_server_start ();
   DslTestClient *c1, *c2, *c3;
 
   c1 = connect_client (port, "/ws");
@@ -344,7 +322,7 @@ test_first_available_in_order (void)
   dsl_test_client_free (c1);
   dsl_test_client_free (c2);
   dsl_test_client_free (c3);
-  stop_server ();
+  dsl_test_server_stop ();
   dsl_test_transceiver_free (busy);
   dsl_test_transceiver_free (a);
   dsl_test_transceiver_free (b);
@@ -399,7 +377,7 @@ stopping_listener (const wchar_t * path, void *data)
 static void
 test_listener_reentrancy (void)
 {
-  guint port = start_server ();
+  guint port = dsl_test_server_start ();
   DslTestClient *c;
 
   /* a listener creates the transceiver that takes the connection */
@@ -468,7 +446,7 @@ test_stop_closes_with_1001 (void)
 {
   DslTestTransceiver *t[3];
   DslTestClient *c[3];
-  guint port = start_server ();
+  guint port = dsl_test_server_start ();
 
   for (int i = 0; i < 3; i++)
     t[i] = dsl_test_transceiver_new (TRUE);
@@ -476,7 +454,7 @@ test_stop_closes_with_1001 (void)
     c[i] = connect_client (port, "/ws");
     g_assert_nonnull (c[i]->connection);
   }
-  stop_server ();
+  dsl_test_server_stop ();
   for (int i = 0; i < 3; i++) {
     g_assert_true (dsl_test_client_wait_closed (c[i], 10000));
     g_assert_cmpuint (c[i]->close_code, ==, 1001);
@@ -495,12 +473,12 @@ static void
 test_restart (void)
 {
   DslTestTransceiver *t = dsl_test_transceiver_new (TRUE);
-  guint port = start_server (), port2;
+  guint port = dsl_test_server_start (), port2;
   DslTestClient *c;
   boolean listening;
   uint p;
 
-  stop_server ();
+  dsl_test_server_stop ();
   /* the same port */
   g_assert_cmpuint (dsl_websocket_server_listening_start (port), ==,
       DSL_RESULT_SUCCESS);
@@ -512,15 +490,15 @@ test_restart (void)
   g_assert_nonnull (c->connection);
   dsl_test_client_free (c);
   g_assert_cmpuint (t->connects, ==, 1);
-  stop_server ();
+  dsl_test_server_stop ();
 
   /* another port */
-  port2 = start_server ();
+  port2 = dsl_test_server_start ();
   g_assert_cmpuint (port2, !=, 0);
   c = connect_client (port2, "/ws");
   g_assert_nonnull (c->connection);
   dsl_test_client_free (c);
-  stop_server ();
+  dsl_test_server_stop ();
   dsl_test_transceiver_free (t);
 }
 
@@ -533,7 +511,7 @@ test_many_connections (void)
 {
   DslTestTransceiver *t[MANY];
   DslTestClient *c[MANY];
-  guint port = start_server ();
+  guint port = dsl_test_server_start ();
   guint connected = 0;
 
   for (int i = 0; i < MANY; i++)
@@ -563,7 +541,7 @@ test_many_connections (void)
   g_assert_nonnull (c[0]->connection);
   dsl_test_client_free (c[0]);
   dsl_test_transceiver_free (t[0]);
-  stop_server ();
+  dsl_test_server_stop ();
 }
 
 /* The metered connection on its own, over a loopback TCP pair: blocked

@@ -16,29 +16,6 @@
 /* ------------------------------------------------------------------ */
 /* fixtures */
 
-static guint
-start_server (void)
-{
-  boolean listening;
-  uint port;
-
-  g_assert_cmpuint (dsl_websocket_server_bind_address_set (L"127.0.0.1"), ==,
-      DSL_RESULT_SUCCESS);
-  g_assert_cmpuint (dsl_websocket_server_listening_start (0), ==,
-      DSL_RESULT_SUCCESS);
-  g_assert_cmpuint (dsl_websocket_server_listening_state_get (&listening,
-          &port), ==, DSL_RESULT_SUCCESS);
-  g_assert_true (listening);
-  g_assert_cmpuint (port, >, 0);
-  return port;
-}
-
-static void
-stop_server (void)
-{
-  g_assert_cmpuint (dsl_websocket_server_listening_stop (), ==,
-      DSL_RESULT_SUCCESS);
-}
 
 /* A test pattern, a fake sink and optionally more components. */
 static void
@@ -64,7 +41,7 @@ teardown (void)
   g_assert_cmpuint (dsl_websocket_server_listening_state_get (&listening,
           &port), ==, DSL_RESULT_SUCCESS);
   if (listening)
-    stop_server ();
+    dsl_test_server_stop ();
   dsl_delete_all ();
   /* let the notifications already posted run */
   while (g_main_context_iteration (NULL, FALSE));
@@ -145,7 +122,7 @@ one_sink (StateLog * log, gboolean play)
   g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
           state_log_listener, log), ==, DSL_RESULT_SUCCESS);
   make_pipeline (L"webrtc-sink", play);
-  return start_server ();
+  return dsl_test_server_start ();
 }
 
 /* The server closed client with code, and the sink reported states. */
@@ -291,7 +268,7 @@ test_not_in_pipeline_not_available (void)
 
   g_assert_cmpuint (dsl_sink_webrtc_new (L"orphan", NULL, NULL,
           DSL_ENCODER_SW_VP8, 0, 0), ==, DSL_RESULT_SUCCESS);
-  port = start_server ();
+  port = dsl_test_server_start ();
   g_assert_cmpuint (dsl_test_raw_close_code (port, "/ws", NULL, 10000), ==,
       1013);
   teardown ();
@@ -412,7 +389,7 @@ run_use_case_1 (guint encoder, guint peers)
   make_pipeline (NULL, TRUE);
   g_assert_cmpuint (dsl_websocket_server_client_listener_add
       (uc1_server_listener, NULL), ==, DSL_RESULT_SUCCESS);
-  port = start_server ();
+  port = dsl_test_server_start ();
 
   rx = dsl_test_receiver_start (port, "/ws", peers, 60, NULL);
   g_assert_true (dsl_test_receiver_wait (rx, 60000));
@@ -493,7 +470,7 @@ test_use_case_2 (void)
   g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
           uc2_listener, NULL), ==, DSL_RESULT_SUCCESS);
   make_pipeline (L"webrtc-sink", FALSE);
-  port = start_server ();
+  port = dsl_test_server_start ();
   g_assert_cmpuint (dsl_pipeline_state_get (L"pipeline", &state), ==,
       DSL_RESULT_SUCCESS);
   g_assert_cmpuint (state, ==, DSL_STATE_NULL);
@@ -544,7 +521,7 @@ test_refresh_cycles (void)
   g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
           state_log_listener, &log), ==, DSL_RESULT_SUCCESS);
   make_pipeline (L"webrtc-sink", TRUE);
-  port = start_server ();
+  port = dsl_test_server_start ();
 
   for (guint i = 0; i < CYCLES; i++) {
     DslTestReceiver *rx = dsl_test_receiver_start (port, "/ws", 1, 5, NULL);
@@ -731,7 +708,7 @@ test_malformed_messages (void)
   make_pipeline (L"bad-peer", TRUE);
   g_assert_cmpuint (dsl_pipeline_component_add (L"pipeline", L"good-peer"),
       ==, DSL_RESULT_SUCCESS);
-  port = start_server ();
+  port = dsl_test_server_start ();
 
   client = dsl_test_client_new (port, "/ws");
   g_assert_true (dsl_test_client_wait_done (client, 10000));
@@ -889,7 +866,7 @@ test_listener_deletes_its_sink (void)
   g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
           self_deleting_listener, &deleted), ==, DSL_RESULT_SUCCESS);
   make_pipeline (L"webrtc-sink", TRUE);
-  port = start_server ();
+  port = dsl_test_server_start ();
   rx = dsl_test_receiver_start (port, "/ws", 1, 30, NULL);
   g_assert_true (dsl_test_receiver_wait (rx, 30000));
   g_assert_cmpint (rx->exit_status, ==, 0);
@@ -1033,7 +1010,7 @@ test_deleting_listener_as_next_viewer_arrives (void)
       (race_server_listener, NULL), ==, DSL_RESULT_SUCCESS);
   server_listener_close = DSL_RESULT_INVALID_INPUT_PARAM;
   {
-    guint port = start_server ();
+    guint port = dsl_test_server_start ();
 
     first = connect_and_wait_offer (port);
     second = dsl_test_client_new (port, "/ws");
@@ -1086,10 +1063,10 @@ test_stop_listening_closes_viewers (void)
     g_assert_cmpuint (dsl_pipeline_component_add (L"pipeline", names[i]), ==,
         DSL_RESULT_SUCCESS);
   }
-  port = start_server ();
+  port = dsl_test_server_start ();
   for (int i = 0; i < 3; i++)
     client[i] = connect_and_wait_offer (port);
-  stop_server ();
+  dsl_test_server_stop ();
   for (int i = 0; i < 3; i++) {
     g_assert_true (dsl_test_client_wait_closed (client[i], 10000));
     g_assert_cmpuint (client[i]->close_code, ==, 1001);

@@ -583,3 +583,27 @@ dsl_test_fd_count (void)
 {
   return count_dir ("/proc/self/fd");
 }
+
+guint
+dsl_test_server_start (void)
+{
+  boolean listening;
+  uint port;
+
+  g_assert_cmpuint (dsl_websocket_server_bind_address_set (L"127.0.0.1"), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_listening_start (0), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_listening_state_get (&listening,
+          &port), ==, DSL_RESULT_SUCCESS);
+  g_assert_true (listening);
+  g_assert_cmpuint (port, >, 0);
+  return port;
+}
+
+void
+dsl_test_server_stop (void)
+{
+  g_assert_cmpuint (dsl_websocket_server_listening_stop (), ==,
+      DSL_RESULT_SUCCESS);
+}

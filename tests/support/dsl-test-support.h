@@ -25,6 +25,11 @@ gboolean dsl_test_poll_until (DslTestCondition cond, gpointer data,
 /* Initialises GStreamer and starts the library in a known state. */
 void dsl_test_init (int *argc, char ***argv);
 
+/* The WebSocket Server listening on 127.0.0.1 on a free port (asserted);
+ * returns the port. */
+guint dsl_test_server_start (void);
+void dsl_test_server_stop (void);
+
 /* A WebSocket client connection. */
 typedef struct
 {
