@@ -8,6 +8,7 @@
  */
 #include "pipeline/dsl-pipeline.h"
 #include "core/dsl-context.h"
+#include "core/dsl-listeners.h"
 #include "core/dsl-log.h"
 #include "core/dsl-pad-util.h"
 
@@ -15,13 +16,6 @@
 
 /* How long remove_component waits for the tee pad to become idle. */
 #define UNLINK_TIMEOUT_MS 1000
-
-typedef struct
-{
-  GCallback func;                  /* dsl_*_listener_cb */
-  gpointer client_data;
-  gboolean removed;
-} Listener;                        /* GRcBox */
 
 typedef struct
 {
@@ -43,8 +37,8 @@ struct _DslPipeline
   DslComponent *source;            /* also in children */
   GPtrArray *children;             /* Child*, in the order added */
 
-  GPtrArray *state_listeners;      /* Listener* */
-  GPtrArray *eos_listeners;        /* Listener* */
+  DslListeners *state_listeners;   /* dsl_state_change_listener_cb */
+  DslListeners *eos_listeners;     /* dsl_eos_listener_cb */
 };
 
 /* name -> DslPipeline* (one reference), and creation order. */
@@ -81,17 +75,11 @@ pipeline_unref (DslPipeline * self)
     return;
   GST_DEBUG ("freeing pipeline '%s'", self->name);
   g_ptr_array_unref (self->children);
-  g_ptr_array_unref (self->state_listeners);
-  g_ptr_array_unref (self->eos_listeners);
+  dsl_listeners_free (self->state_listeners);
+  dsl_listeners_free (self->eos_listeners);
   gst_object_unref (self->pipeline);
   g_free (self->name);
   g_free (self);
-}
-
-static void
-listener_release (gpointer data)
-{
-  g_rc_box_release (data);
 }
 
 static void
@@ -173,90 +161,49 @@ may_stream (DslPipeline * self)
  * Listeners
  * ------------------------------------------------------------------ */
 
-static DslReturnType
-add_listener (GPtrArray * listeners, GCallback func, gpointer client_data)
+typedef struct
 {
-  Listener *listener;
-
-  for (guint i = 0; i < listeners->len; i++)
-    if (((Listener *) g_ptr_array_index (listeners, i))->func == func)
-      return DSL_RESULT_PIPELINE_CALLBACK_ADD_FAILED;
-  listener = g_rc_box_new0 (Listener);
-  listener->func = func;
-  listener->client_data = client_data;
-  g_ptr_array_add (listeners, listener);
-  return DSL_RESULT_SUCCESS;
-}
-
-static DslReturnType
-remove_listener (GPtrArray * listeners, GCallback func)
-{
-  for (guint i = 0; i < listeners->len; i++) {
-    Listener *listener = g_ptr_array_index (listeners, i);
-
-    if (listener->func == func) {
-      listener->removed = TRUE;
-      g_ptr_array_remove_index (listeners, i);
-      return DSL_RESULT_SUCCESS;
-    }
-  }
-  return DSL_RESULT_PIPELINE_CALLBACK_REMOVE_FAILED;
-}
+  DslPipeline *pipeline;
+  guint old_state, new_state;
+} StateChange;
 
 static void
-clear_listeners (GPtrArray * listeners)
+call_state_listener (GCallback func, gpointer client_data, gpointer data)
 {
-  for (guint i = 0; i < listeners->len; i++)
-    ((Listener *) g_ptr_array_index (listeners, i))->removed = TRUE;
-  g_ptr_array_set_size (listeners, 0);
-}
+  StateChange *change = data;
 
-/* A copy of listeners, each acquired: the callbacks may change the list. */
-static GPtrArray *
-snapshot_listeners (GPtrArray * listeners)
-{
-  GPtrArray *copy = g_ptr_array_new_full (listeners->len, listener_release);
-
-  for (guint i = 0; i < listeners->len; i++)
-    g_ptr_array_add (copy, g_rc_box_acquire (g_ptr_array_index (listeners,
-                i)));
-  return copy;
+  /* a listener may delete the pipeline: the others are then not called */
+  if (!change->pipeline->deleted)
+    ((dsl_state_change_listener_cb) func) (change->old_state,
+        change->new_state, client_data);
 }
 
 static void
 notify_state_change (DslPipeline * self, GstState old_state,
     GstState new_state)
 {
-  GPtrArray *snapshot = snapshot_listeners (self->state_listeners);
+  StateChange change = { self, (guint) old_state, (guint) new_state };
 
   GST_DEBUG ("pipeline '%s': %s -> %s", self->name,
       gst_element_state_get_name (old_state),
       gst_element_state_get_name (new_state));
-  for (guint i = 0; i < snapshot->len; i++) {
-    Listener *listener = g_ptr_array_index (snapshot, i);
+  dsl_listeners_call (self->state_listeners, call_state_listener, &change);
+}
 
-    if (listener->removed || self->deleted)
-      continue;
-    ((dsl_state_change_listener_cb) listener->func) ((uint) old_state,
-        (uint) new_state, listener->client_data);
-  }
-  g_ptr_array_unref (snapshot);
+static void
+call_eos_listener (GCallback func, gpointer client_data, gpointer data)
+{
+  DslPipeline *self = data;
+
+  if (!self->deleted)
+    ((dsl_eos_listener_cb) func) (client_data);
 }
 
 static void
 notify_eos (DslPipeline * self)
 {
-  GPtrArray *snapshot = snapshot_listeners (self->eos_listeners);
-
   GST_INFO ("pipeline '%s': end of stream", self->name);
-  for (guint i = 0; i < snapshot->len; i++) {
-    Listener *listener = g_ptr_array_index (snapshot, i);
-
-    if (listener->removed || self->deleted)
-      continue;
-    ((dsl_eos_listener_cb) listener->func) (listener->client_data);
-  }
-  g_ptr_array_unref (snapshot);
+  dsl_listeners_call (self->eos_listeners, call_eos_listener, self);
 }
 
 /* ---------------------------------------------------------------------
@@ -392,8 +339,8 @@ dsl_pipeline_create (const gchar * name)
   self->convert = convert;
   self->tee = tee;
   self->children = g_ptr_array_new_with_free_func (child_free);
-  self->state_listeners = g_ptr_array_new_with_free_func (listener_release);
-  self->eos_listeners = g_ptr_array_new_with_free_func (listener_release);
+  self->state_listeners = dsl_listeners_new ();
+  self->eos_listeners = dsl_listeners_new ();
 
   /* On the global default context, whichever thread creates us. */
   bus = gst_element_get_bus (pipeline);
@@ -454,8 +401,8 @@ delete_pipeline (DslPipeline * self)
   self->deleted = TRUE;
   g_hash_table_remove (pipelines, self->name);
   g_ptr_array_remove (pipeline_order, self);
-  clear_listeners (self->state_listeners);
-  clear_listeners (self->eos_listeners);
+  dsl_listeners_clear (self->state_listeners);
+  dsl_listeners_clear (self->eos_listeners);
 
   stop_pipeline (self);
   while (self->children->len > 0) {
@@ -731,20 +678,19 @@ change_listener (const gchar * name, gboolean eos, gboolean add,
 {
   DslPipeline *self = find_pipeline (name);
   const gchar *kind = eos ? "EOS" : "state change";
-  GPtrArray *listeners;
+  DslListeners *listeners;
 
   if (!self) {
     GST_ERROR ("pipeline '%s' was not found", name);
     return DSL_RESULT_PIPELINE_NAME_NOT_FOUND;
   }
   listeners = eos ? self->eos_listeners : self->state_listeners;
-  if (add && add_listener (listeners, listener, client_data)
-      != DSL_RESULT_SUCCESS) {
+  if (add && !dsl_listeners_add (listeners, listener, client_data)) {
     GST_ERROR ("pipeline '%s': this %s listener was already added", name,
         kind);
     return DSL_RESULT_PIPELINE_CALLBACK_ADD_FAILED;
   }
-  if (!add && remove_listener (listeners, listener) != DSL_RESULT_SUCCESS) {
+  if (!add && !dsl_listeners_remove (listeners, listener)) {
     GST_ERROR ("pipeline '%s': this %s listener was not found", name, kind);
     return DSL_RESULT_PIPELINE_CALLBACK_REMOVE_FAILED;
   }

@@ -7,6 +7,7 @@
 #include "server/dsl-websocket-close.h"
 #include "server/dsl-websocket-path.h"
 #include "core/dsl-context.h"
+#include "core/dsl-listeners.h"
 #include "core/dsl-log.h"
 #include "core/dsl-wstring.h"
 
@@ -18,18 +19,11 @@
 #define LISTEN_BACKLOG 512
 #define RETRY_AFTER_S "5"
 
-typedef struct
-{
-  dsl_websocket_server_client_listener_cb func;
-  gpointer client_data;
-  gboolean removed;
-} ClientListener;
-
 struct _DslWebsocketServer
 {
   SoupServer *soup;
   DslWebsocketPaths *paths;    /* decoded; "/ws" first */
-  GPtrArray *listeners;        /* ClientListener* (GRcBox), in order added */
+  DslListeners *listeners;     /* dsl_websocket_server_client_listener_cb */
   GPtrArray *transceivers;     /* DslSignalingTransceiver*, borrowed */
   gboolean listening;
   guint port;
@@ -45,26 +39,18 @@ static DslWebsocketServer *the_server;
 /* ------------------------------------------------------------------ */
 
 static void
+call_client_listener (GCallback func, gpointer client_data, gpointer path)
+{
+  GST_DEBUG ("calling client listener %p", func);
+  ((dsl_websocket_server_client_listener_cb) func) (path, client_data);
+}
+
+static void
 call_client_listeners (DslWebsocketServer * self, const gchar * path)
 {
   g_autofree wchar_t *wpath = dsl_wstring_from_utf8 (path);
-  g_autoptr (GPtrArray) snapshot =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) g_rc_box_release);
 
-  for (guint i = 0; i < self->listeners->len; i++)
-    g_ptr_array_add (snapshot,
-        g_rc_box_acquire (g_ptr_array_index (self->listeners, i)));
-
-  /* A listener may add or remove listeners (itself included): one removed
-   * before its turn is not called. */
-  for (guint i = 0; i < snapshot->len; i++) {
-    ClientListener *listener = g_ptr_array_index (snapshot, i);
-
-    if (listener->removed)
-      continue;
-    GST_DEBUG ("calling client listener %p for %s", listener->func, path);
-    listener->func (wpath, listener->client_data);
-  }
+  dsl_listeners_call (self->listeners, call_client_listener, wpath);
 }
 
 static DslSignalingTransceiver *
@@ -207,8 +193,7 @@ dsl_websocket_server_get (void)
 
     self->soup = soup_server_new ("server-header", "dsl-webrtc ", NULL);
     self->paths = dsl_websocket_paths_new ();
-    self->listeners =
-        g_ptr_array_new_with_free_func ((GDestroyNotify) g_rc_box_release);
+    self->listeners = dsl_listeners_new ();
     self->transceivers = g_ptr_array_new ();
     self->http = dsl_http_content_new ();
     self->guard = dsl_connection_guard_new (self->soup);
@@ -495,32 +480,14 @@ dsl_websocket_server_set_tls (DslWebsocketServer * self,
 /* ------------------------------------------------------------------ */
 /* Client listeners */
 
-static gint
-find_listener (DslWebsocketServer * self,
-    dsl_websocket_server_client_listener_cb func)
-{
-  for (guint i = 0; i < self->listeners->len; i++) {
-    ClientListener *l = g_ptr_array_index (self->listeners, i);
-    if (l->func == func)
-      return (gint) i;
-  }
-  return -1;
-}
-
 DslReturnType
 dsl_websocket_server_add_listener (DslWebsocketServer * self,
     dsl_websocket_server_client_listener_cb func, gpointer client_data)
 {
-  ClientListener *listener;
-
-  if (find_listener (self, func) >= 0) {
+  if (!dsl_listeners_add (self->listeners, G_CALLBACK (func), client_data)) {
     GST_ERROR ("client listener %p was already added", func);
     return DSL_RESULT_WEBSOCKET_SERVER_CLIENT_LISTENER_ADD_FAILED;
   }
-  listener = g_rc_box_new0 (ClientListener);
-  listener->func = func;
-  listener->client_data = client_data;
-  g_ptr_array_add (self->listeners, listener);
   return DSL_RESULT_SUCCESS;
 }
 
@@ -528,16 +495,10 @@ DslReturnType
 dsl_websocket_server_remove_listener (DslWebsocketServer * self,
     dsl_websocket_server_client_listener_cb func)
 {
-  gint index = find_listener (self, func);
-  ClientListener *listener;
-
-  if (index < 0) {
+  if (!dsl_listeners_remove (self->listeners, G_CALLBACK (func))) {
     GST_ERROR ("client listener %p was not added", func);
     return DSL_RESULT_WEBSOCKET_SERVER_CLIENT_LISTENER_REMOVE_FAILED;
   }
-  listener = g_ptr_array_index (self->listeners, index);
-  listener->removed = TRUE;
-  g_ptr_array_remove_index (self->listeners, index);
   return DSL_RESULT_SUCCESS;
 }
 

@@ -5,17 +5,11 @@
 #include "server/dsl-websocket-server.h"
 #include "pipeline/dsl-pipeline.h"
 #include "core/dsl-context.h"
+#include "core/dsl-listeners.h"
 #include "core/dsl-log.h"
 #include "core/dsl-wstring.h"
 
 #define GST_CAT_DEFAULT dsl_sink_debug
-
-typedef struct
-{
-  dsl_sink_webrtc_client_listener_cb func;
-  gpointer client_data;
-  gboolean removed;
-} SinkListener;
 
 struct _DslWebrtcSink
 {
@@ -30,7 +24,7 @@ struct _DslWebrtcSink
   DslWebrtcSession *session;           /* the connection, or NULL */
   guint closed_pending;                /* CLOSED notifications not yet run */
   guint sessions_started;
-  GPtrArray *listeners;                /* SinkListener (GRcBox) */
+  DslListeners *listeners;             /* dsl_sink_webrtc_client_listener_cb */
   gboolean registered;                 /* with the WebSocket Server */
 };
 
@@ -58,25 +52,22 @@ notification_free (gpointer data)
   g_free (n);
 }
 
+static void
+call_sink_listener (GCallback func, gpointer client_data, gpointer data)
+{
+  Notification *n = data;
+  dsl_webrtc_connection_data info = { n->state };
+
+  ((dsl_sink_webrtc_client_listener_cb) func) (&info, client_data);
+}
+
 static gboolean
 notification_dispatch (gpointer data)
 {
   Notification *n = data;
-  g_autoptr (GPtrArray) snapshot =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) g_rc_box_release);
-  GPtrArray *listeners = n->sink->listeners;
 
   DSL_CONTEXT_SCOPE;
-  for (guint i = 0; i < listeners->len; i++)
-    g_ptr_array_add (snapshot, g_rc_box_acquire (g_ptr_array_index (listeners,
-                i)));
-  for (guint i = 0; i < snapshot->len; i++) {
-    SinkListener *l = g_ptr_array_index (snapshot, i);
-    dsl_webrtc_connection_data info = { n->state };
-
-    if (!l->removed)
-      l->func (&info, l->client_data);
-  }
+  dsl_listeners_call (n->sink->listeners, call_sink_listener, n);
   /* only now may the sink take a new connection (see is_available) */
   if (n->state == DSL_SOCKET_CONNECTION_STATE_CLOSED)
     n->sink->closed_pending--;
@@ -217,7 +208,7 @@ sink_finalize (DslComponent * component)
 
   close_session (self, DSL_CLOSE_GOING_AWAY, "the WebRTC Sink was deleted");
   unregister (self);
-  g_ptr_array_unref (self->listeners);
+  dsl_listeners_free (self->listeners);
   g_free (self->stun_server);
   g_free (self->turn_server);
   g_free (self->stun_wide);
@@ -304,8 +295,7 @@ dsl_webrtc_sink_create (const gchar * name, const gchar * stun_server,
   self->chain = chain;
   self->valve = valve;
   self->tee = tee;
-  self->listeners =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) g_rc_box_release);
+  self->listeners = dsl_listeners_new ();
   store_servers (self, stun_server, turn_server);
   dsl_component_register (&self->component);
   dsl_component_unref (&self->component);
@@ -358,30 +348,15 @@ dsl_webrtc_sink_set_servers (DslWebrtcSink * self, const gchar * stun,
   store_servers (self, stun, turn);
 }
 
-static gint
-find_listener (DslWebrtcSink * self, dsl_sink_webrtc_client_listener_cb func)
-{
-  for (guint i = 0; i < self->listeners->len; i++)
-    if (((SinkListener *) g_ptr_array_index (self->listeners, i))->func == func)
-      return (gint) i;
-  return -1;
-}
-
 DslReturnType
 dsl_webrtc_sink_add_listener (DslWebrtcSink * self,
     dsl_sink_webrtc_client_listener_cb func, gpointer client_data)
 {
-  SinkListener *l;
-
-  if (find_listener (self, func) >= 0) {
+  if (!dsl_listeners_add (self->listeners, G_CALLBACK (func), client_data)) {
     GST_ERROR ("'%s': client listener %p was already added",
         self->component.name, func);
     return DSL_RESULT_SINK_WEBRTC_CLIENT_LISTENER_ADD_FAILED;
   }
-  l = g_rc_box_new0 (SinkListener);
-  l->func = func;
-  l->client_data = client_data;
-  g_ptr_array_add (self->listeners, l);
   return DSL_RESULT_SUCCESS;
 }
 
@@ -389,15 +364,11 @@ DslReturnType
 dsl_webrtc_sink_remove_listener (DslWebrtcSink * self,
     dsl_sink_webrtc_client_listener_cb func)
 {
-  gint i = find_listener (self, func);
-
-  if (i < 0) {
+  if (!dsl_listeners_remove (self->listeners, G_CALLBACK (func))) {
     GST_ERROR ("'%s': client listener %p was not added", self->component.name,
         func);
     return DSL_RESULT_SINK_WEBRTC_CLIENT_LISTENER_REMOVE_FAILED;
   }
-  ((SinkListener *) g_ptr_array_index (self->listeners, i))->removed = TRUE;
-  g_ptr_array_remove_index (self->listeners, i);
   return DSL_RESULT_SUCCESS;
 }
 
