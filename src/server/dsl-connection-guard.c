@@ -552,11 +552,6 @@ dsl_connection_guard_set_certificate (DslConnectionGuard * self,
   g_set_object (&self->certificate, certificate);
 }
 
-gboolean
-dsl_connection_guard_is_tls (DslConnectionGuard * self)
-{
-  return self->certificate != NULL;
-}
 
 gboolean
 dsl_connection_guard_may_upgrade (DslConnectionGuard * self)
@@ -603,16 +598,4 @@ dsl_connection_guard_drop (DslConnectionGuard * self, SoupServerMessage * msg)
 
   if (client)
     client_abort (client);
-}
-
-guint
-dsl_connection_guard_count_pending (DslConnectionGuard * self)
-{
-  return self->pending.length;
-}
-
-guint
-dsl_connection_guard_count_websockets (DslConnectionGuard * self)
-{
-  return self->websockets;
 }

@@ -69,7 +69,6 @@ void dsl_connection_guard_stop (DslConnectionGuard * self);
  * (https, wss) and nothing else; NULL: plain HTTP. */
 void dsl_connection_guard_set_certificate (DslConnectionGuard * self,
     GTlsCertificate * certificate);
-gboolean dsl_connection_guard_is_tls (DslConnectionGuard * self);
 
 /* For a request on a WebSocket path: FALSE when max_websockets are open. */
 gboolean dsl_connection_guard_may_upgrade (DslConnectionGuard * self);
@@ -82,10 +81,6 @@ void dsl_connection_guard_upgraded (DslConnectionGuard * self,
  * end of the stream, and a WebSocket on it reports closed). */
 void dsl_connection_guard_drop (DslConnectionGuard * self,
     SoupServerMessage * msg);
-
-/* Counts, for tests and logs. */
-guint dsl_connection_guard_count_pending (DslConnectionGuard * self);
-guint dsl_connection_guard_count_websockets (DslConnectionGuard * self);
 
 G_END_DECLS
 
