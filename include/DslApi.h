@@ -229,6 +229,16 @@ DslReturnType dsl_source_v4l2_new(const wchar_t* name,
 DslReturnType dsl_source_test_pattern_new(const wchar_t* name,
     uint width, uint height, uint fps_n, uint fps_d, boolean clock_enabled);
 
+/**
+ * extension: writes the capture time of every frame of a test pattern
+ * source as a pixel code in its top-left band (40 blocks of width/40 px:
+ * bits 31..0 of the wall-clock milliseconds mod 2^32, then an 8-bit XOR of
+ * its bytes; white 1, black 0), so a viewer can measure glass-to-glass
+ * latency from the decoded picture (docs/benchmarks.md).
+ */
+DslReturnType dsl_source_test_pattern_timecode_enabled_set(const wchar_t* name,
+    boolean enabled);
+
 /* ------------------------------------------------------------------------
  * Sinks
  * --------------------------------------------------------------------- */

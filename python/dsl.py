@@ -538,6 +538,16 @@ def dsl_source_test_pattern_new(name, width, height, fps_n, fps_d,
     return int(_dsl_source_test_pattern_new(
         name, width, height, fps_n, fps_d, clock_enabled))
 
+
+_dsl_source_test_pattern_timecode_enabled_set = _bind(
+    'dsl_source_test_pattern_timecode_enabled_set', _uint, [_wstr, _boolean])
+
+
+def dsl_source_test_pattern_timecode_enabled_set(name, enabled):
+    """extension: a pixel time code of each frame's capture time, for
+    measuring glass-to-glass latency (docs/benchmarks.md)."""
+    return int(_dsl_source_test_pattern_timecode_enabled_set(name, enabled))
+
 # ---------------------------------------------------------------------------
 # Sinks
 # ---------------------------------------------------------------------------

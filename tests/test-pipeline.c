@@ -472,6 +472,99 @@ test_test_pattern_plays (void)
   assert_clean ();
 }
 
+/* Reads the time code (pipeline/dsl-timecode.h) back from an I420 frame:
+ * the milliseconds, or -1 if the check byte does not match. */
+static gint64
+read_timecode (GstBuffer * buffer, gint width)
+{
+  GstMapInfo map;
+  guint size = width / 40, bits[40];
+  guint32 t = 0;
+  guint8 check = 0, want;
+
+  g_assert_true (gst_buffer_map (buffer, &map, GST_MAP_READ));
+  for (guint i = 0; i < 40; i++) {
+    guint sum = 0;
+
+    for (guint y = size / 4; y < size / 4 + size / 2; y++)
+      for (guint x = i * size + size / 4; x < i * size + size / 4 + size / 2;
+          x++)
+        sum += map.data[y * width + x];
+    bits[i] = sum / (size / 2 * size / 2) >= 128;
+  }
+  gst_buffer_unmap (buffer, &map);
+  for (guint i = 0; i < 32; i++)
+    t = (t << 1) | bits[i];
+  for (guint i = 32; i < 40; i++)
+    check = (check << 1) | bits[i];
+  want = (t >> 24) ^ (t >> 16) ^ (t >> 8) ^ t;
+  return check == want ? (gint64) t : -1;
+}
+
+typedef struct
+{
+  gint valid;                     /* frames with a valid code (atomic) */
+  gint code;                      /* the latest code (atomic) */
+} TimecodeSeen;
+
+static GstPadProbeReturn
+timecode_seen (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  TimecodeSeen *seen = data;
+  gint64 t = read_timecode (GST_PAD_PROBE_INFO_BUFFER (info), 320);
+
+  if (t >= 0) {
+    g_atomic_int_set (&seen->code, (gint) (guint32) t);
+    g_atomic_int_inc (&seen->valid);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* The test pattern's time code carries the capture time, and stops when
+ * it is turned off. */
+static void
+test_test_pattern_timecode (void)
+{
+  TimecodeSeen seen = { 0, 0 };
+  GstPad *pad;
+  gulong probe;
+  guint32 now, code;
+
+  g_assert_cmpuint (dsl_source_test_pattern_new (L"src", 320, 240, 30, 1,
+          DSL_TRUE), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_source_test_pattern_timecode_enabled_set (L"none",
+          DSL_TRUE), ==, DSL_RESULT_SOURCE_NAME_NOT_FOUND);
+  g_assert_cmpuint (dsl_sink_fake_new (L"sink"), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_source_test_pattern_timecode_enabled_set (L"sink",
+          DSL_TRUE), ==, DSL_RESULT_COMPONENT_NOT_THE_CORRECT_TYPE);
+  g_assert_cmpuint (dsl_source_test_pattern_timecode_enabled_set (L"src",
+          DSL_TRUE), ==, DSL_RESULT_SUCCESS);
+  pad = gst_element_get_static_pad (component ("src")->bin, "src");
+  probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, timecode_seen,
+      &seen, NULL);
+  g_assert_cmpuint (dsl_pipeline_new_component_add_many (L"p",
+          (const wchar_t *[]) { L"src", L"sink", NULL }), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_pipeline_play (L"p"), ==, DSL_RESULT_SUCCESS);
+  g_assert_true (wait_more_buffers ("sink", 5));
+  g_assert_cmpint (g_atomic_int_get (&seen.valid), >, 0);
+  code = (guint32) g_atomic_int_get (&seen.code);
+  now = (guint32) (g_get_real_time () / 1000);
+  g_assert_cmpuint ((guint32) (now - code), <, 1000);
+
+  /* off: the frames carry no valid code any more */
+  g_assert_cmpuint (dsl_source_test_pattern_timecode_enabled_set (L"src",
+          DSL_FALSE), ==, DSL_RESULT_SUCCESS);
+  g_assert_true (wait_more_buffers ("sink", 2));
+  g_atomic_int_set (&seen.valid, 0);
+  g_assert_true (wait_more_buffers ("sink", 5));
+  g_assert_cmpint (g_atomic_int_get (&seen.valid), ==, 0);
+  gst_pad_remove_probe (pad, probe);
+  gst_object_unref (pad);
+  g_assert_cmpuint (dsl_pipeline_delete (L"p"), ==, DSL_RESULT_SUCCESS);
+  assert_clean ();
+}
+
 static void
 test_source_only_while_stopped (void)
 {
@@ -1372,6 +1465,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pipeline/play-needs-source-and-sink",
       test_play_needs_source_and_sink);
   g_test_add_func ("/pipeline/test-pattern-plays", test_test_pattern_plays);
+  g_test_add_func ("/source/test-pattern-timecode",
+      test_test_pattern_timecode);
   g_test_add_func ("/pipeline/source-only-while-stopped",
       test_source_only_while_stopped);
   g_test_add_func ("/pipeline/sinks-join-and-leave-while-playing",

@@ -29,7 +29,7 @@ static struct
   gchar *ice_addresses;
   gint max_viewers;
   gchar *file, *uri, *v4l2;
-  gboolean no_clock;
+  gboolean no_clock, timecode;
   gint ping_interval, pong_timeout, header_timeout, idle_timeout;
   gint max_pending, max_websockets;
   gchar *tls_cert, *tls_key;
@@ -63,6 +63,9 @@ static const GOptionEntry entries[] = {
       "Stream this V4L2 camera, e.g. /dev/video0 (instead of the test pattern)", "DEVICE"},
   {"no-clock", 0, 0, G_OPTION_ARG_NONE, &opt.no_clock,
       "No clock overlay on the test pattern", NULL},
+  {"timecode", 0, 0, G_OPTION_ARG_NONE, &opt.timecode,
+      "Write each frame's capture time as a pixel code in the test pattern's "
+      "top band, for measuring glass-to-glass latency", NULL},
   {"width", 0, 0, G_OPTION_ARG_INT, &opt.width,
       "Test pattern width (default 1280)", "PIXELS"},
   {"height", 0, 0, G_OPTION_ARG_INT, &opt.height,
@@ -252,8 +255,12 @@ make_source (void)
     arg = wide (opt.v4l2);
     return check (dsl_source_v4l2_new (SOURCE, arg), "dsl_source_v4l2_new");
   }
-  return check (dsl_source_test_pattern_new (SOURCE, opt.width, opt.height,
-          fps_n, fps_d, !opt.no_clock), "dsl_source_test_pattern_new");
+  if (!check (dsl_source_test_pattern_new (SOURCE, opt.width, opt.height,
+              fps_n, fps_d, !opt.no_clock), "dsl_source_test_pattern_new"))
+    return FALSE;
+  return !opt.timecode
+      || check (dsl_source_test_pattern_timecode_enabled_set (SOURCE, DSL_TRUE),
+      "dsl_source_test_pattern_timecode_enabled_set");
 }
 
 static gboolean

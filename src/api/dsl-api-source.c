@@ -41,3 +41,12 @@ dsl_source_test_pattern_new (const wchar_t * name, uint width, uint height,
   return dsl_source_test_pattern_create (n, width, height, fps_n, fps_d,
       clock_enabled ? TRUE : FALSE);
 }
+
+DslReturnType
+dsl_source_test_pattern_timecode_enabled_set (const wchar_t * name,
+    boolean enabled)
+{
+  DSL_CONTEXT_SCOPE;
+  DSL_API_STRING (n, name);
+  return dsl_source_test_pattern_set_timecode (n, enabled ? TRUE : FALSE);
+}

@@ -2,6 +2,7 @@
 #include "pipeline/dsl-source.h"
 #include "core/dsl-context.h"
 #include "core/dsl-log.h"
+#include "pipeline/dsl-timecode.h"
 
 #define GST_CAT_DEFAULT dsl_pipeline_debug
 
@@ -16,6 +17,10 @@
 typedef struct
 {
   DslComponent base;
+
+  /* Test pattern only: the time code probe on the bin's output. */
+  GstPad *output;                  /* the element pad behind the ghost */
+  gulong timecode_probe;
 
   /* Decoding sources (file, uri) only. */
   GstElement *decodebin;           /* uridecodebin, owned by the bin */
@@ -46,6 +51,10 @@ source_finalize (DslComponent * component)
     g_signal_handlers_disconnect_by_data (self->decodebin, self);
   if (self->video_pad)
     gst_object_unref (self->video_pad);
+  if (self->output) {
+    dsl_timecode_remove (self->output, self->timecode_probe);
+    gst_object_unref (self->output);
+  }
   g_mutex_clear (&self->lock);
 }
 
@@ -147,8 +156,9 @@ dsl_source_test_pattern_create (const gchar * name, guint width,
     "clockoverlay"
   };
   GstElement *e[3] = { NULL, };
-  GstElement *bin;
+  GstElement *bin, *last;
   GstCaps *caps;
+  DslSource *self;
 
   if (dsl_component_name_in_use (name)) {
     GST_ERROR ("source name '%s' is not unique", name);
@@ -186,12 +196,37 @@ dsl_source_test_pattern_create (const gchar * name, guint width,
         "shaded-background", TRUE, "time-format", "%H:%M:%S", NULL);
     gst_bin_add (GST_BIN (bin), e[2]);
     gst_element_link (e[1], e[2]);
-    add_ghost_src (bin, e[2]);
-  } else {
-    add_ghost_src (bin, e[1]);
   }
+  last = clock_enabled ? e[2] : e[1];
+  add_ghost_src (bin, last);
 
-  return source_register (source_new (&test_pattern_class, name, bin));
+  self = source_new (&test_pattern_class, name, bin);
+  self->output = gst_element_get_static_pad (last, "src");
+  return source_register (self);
+}
+
+DslReturnType
+dsl_source_test_pattern_set_timecode (const gchar * name, gboolean enabled)
+{
+  DslComponent *component = dsl_component_find (name);
+  DslSource *self = (DslSource *) component;
+
+  if (!component) {
+    GST_ERROR ("source '%s' was not found", name);
+    return DSL_RESULT_SOURCE_NAME_NOT_FOUND;
+  }
+  if (component->klass != &test_pattern_class) {
+    GST_ERROR ("'%s' is not a test pattern source", name);
+    return DSL_RESULT_COMPONENT_NOT_THE_CORRECT_TYPE;
+  }
+  if (enabled && !self->timecode_probe)
+    self->timecode_probe = dsl_timecode_add (self->output);
+  else if (!enabled && self->timecode_probe) {
+    dsl_timecode_remove (self->output, self->timecode_probe);
+    self->timecode_probe = 0;
+  }
+  GST_INFO ("test pattern '%s': time code %s", name, enabled ? "on" : "off");
+  return DSL_RESULT_SUCCESS;
 }
 
 /* ---------------------------------------------------------------------

@@ -30,6 +30,11 @@ DslReturnType dsl_source_uri_create (const gchar * name, const gchar * uri,
 DslReturnType dsl_source_v4l2_create (const gchar * name,
     const gchar * device_location);
 
+/* Extension: writes a pixel time code (dsl-timecode.h) into every frame
+ * of a test pattern source, or stops. */
+DslReturnType dsl_source_test_pattern_set_timecode (const gchar * name,
+    gboolean enabled);
+
 /* TRUE when component is one of the sources above. */
 gboolean dsl_source_is_source (DslComponent * component);
 
