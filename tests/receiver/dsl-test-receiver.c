@@ -16,7 +16,8 @@
  *
  *   {"peer":0,"frames":60,"width":640,"height":480,"fps":29.9,"ttff_ms":412,
  *    "codec":"VP8","errors":0,"close_code":1000,"frames_total":60,
- *    "fps_steady":30.0,"offers":1,"max_gap_ms":41}
+ *    "fps_steady":30.0,"offers":1,"max_gap_ms":41,"decoded":true,
+ *    "key_frames":2}
  *
  *   frames       decoded frames, capped at --frames
  *   width/height from the decoded caps (0 if none)
@@ -34,6 +35,21 @@
  *                frame to the moment the peer finished (so a stream that
  *                stops early, e.g. until the --timeout, shows as a gap);
  *                -1 if no frame was decoded
+ *   decoded      whether this peer decoded (see --decode-every)
+ *   key_frames   key frames in the depayloaded stream
+ *
+ * Load viewer: with --decode-every N only peer i with i % N == 0 decodes.
+ * The others receive, decrypt and depayload (depay [! parse] ! fakesink,
+ * no queue, no decoder) and count what a decoder would have been given:
+ * "frames" counts depayloaded frames (one per access unit: H.264/H.265
+ * go through their parser, which gathers access units), fps, fps_steady
+ * and max_gap_ms are measured on them, the size comes from the parser's
+ * caps (H.264/H.265: the SPS) or the VP8 key frame header (or the
+ * depayloader's caps), and "ttff_ms" and the "first-frame" event are
+ * taken at the first KEY frame, the first picture a decoder could show,
+ * so that they compare with a decoding peer's. Such a peer is done when
+ * it has --frames frames of which at least one is a key frame. So one
+ * process holds 100+ peers and the server, not the receiver, is measured.
  *
  * With --events, each peer's events are also printed on stdout as they
  * happen, one flushed JSON line each, in the order they happened:
@@ -56,7 +72,8 @@
  * made; without it the system's trust store decides. A viewer token goes
  * in the URL (wss://HOST:PORT/ws?token=TOKEN).
  *
- * Exit status: 0 if every peer decoded --frames frames, 1 otherwise,
+ * Exit status: 0 if every peer decoded --frames frames (or, not decoding,
+ * depayloaded them, a key frame among them), 1 otherwise,
  * 2 on a command line error (or a --ca file that cannot be loaded).
  *
  * Threading rules (see docs: webrtc-notes P3):
@@ -100,6 +117,7 @@ struct _App
   gchar **ice_addresses;
   gboolean events;
   gchar *ca_file;
+  gint decode_every;
 
   /* runtime (main thread) */
   GMainContext *ctx;
@@ -135,15 +153,23 @@ struct _Peer
 
   /* set once at creation, ref held until the peer is freed */
   GstElement *webrtc;
+  gboolean decodes;             /* --decode-every: this peer decodes */
+
+  /* set in "pad-added" before the stream is linked */
+  gint is_vp8;                  /* atomic flag: the video stream is VP8 */
 
   /* streaming threads <-> main */
-  gint decoded;                 /* atomic: every decoded frame */
+  gint decoded;                 /* atomic: every decoded frame (a peer
+                                 * that does not decode: every frame out
+                                 * of the depayloader) */
+  gint key_frames;              /* atomic: key frames depayloaded */
   gint reached;                 /* atomic flag: decoded >= target */
   gint ice_connected;           /* atomic flag: "ice-connected" reported */
 
   GMutex lock;                  /* protects the fields below */
   gint64 t_open;                /* monotonic us, WebSocket open */
   gint64 t_first;               /* first decoded frame */
+  gint64 t_first_key;           /* first key frame (not decoding: ttff) */
   gint64 t_last;                /* last counted frame (<= target) */
   gint64 t_mid;                 /* frame number mid_frame(target) */
   gint64 t_prev;                /* latest decoded frame, any (0: none) */
@@ -490,11 +516,55 @@ reached_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The size in a VP8 key frame's header: after the 3-byte frame tag (bit 0
+ * of the first byte is 0 for a key frame) come the start code 9d 01 2a,
+ * then 14-bit width and height, little-endian (the top 2 bits scale). */
+static gboolean
+vp8_key_frame_size (GstBuffer * buf, gint * width, gint * height)
+{
+  guint8 h[10];
+
+  if (gst_buffer_extract (buf, 0, h, sizeof h) != sizeof h
+      || (h[0] & 0x01) != 0 || h[3] != 0x9d || h[4] != 0x01 || h[5] != 0x2a)
+    return FALSE;
+  *width = (h[6] | h[7] << 8) & 0x3fff;
+  *height = (h[8] | h[9] << 8) & 0x3fff;
+  return TRUE;
+}
+
+/* Is this depayloaded access unit a key frame? VP8 is read from the frame
+ * header (and gives the size); the other codecs' depayloader or parser
+ * marks delta units. */
+static gboolean
+access_unit_is_key (Peer * p, GstBuffer * buf, gint * width, gint * height)
+{
+  *width = *height = 0;
+  if (g_atomic_int_get (&p->is_vp8))
+    return vp8_key_frame_size (buf, width, height);
+  return !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
+}
+
+/* A decoding peer's depayloaded stream (before the decoder): key frames. */
+static GstPadProbeReturn
+access_unit_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Peer *p = data;
+  gint w, h;
+
+  (void) pad;
+  if (access_unit_is_key (p, GST_PAD_PROBE_INFO_BUFFER (info), &w, &h))
+    g_atomic_int_inc (&p->key_frames);
+  return GST_PAD_PROBE_OK;
+}
+
+/* A frame reached the sink: decoded, or (a peer that does not decode) out
+ * of the depayloader. Streaming thread. */
 static GstPadProbeReturn
 frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
   Peer *p = data;
   gint target = p->app->target_frames;
+  gboolean first_frame = FALSE;
   gint64 now;
   gint n;
 
@@ -513,10 +583,14 @@ frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 
         gst_structure_get_int (s, "width", &w);
         gst_structure_get_int (s, "height", &h);
-        g_mutex_lock (&p->lock);
-        p->width = w;
-        p->height = h;
-        g_mutex_unlock (&p->lock);
+        /* Encoded caps may carry no size (VP8 before a key frame): a
+         * peer that does not decode keeps what it learnt. */
+        if (p->decodes || (w > 0 && h > 0)) {
+          g_mutex_lock (&p->lock);
+          p->width = w;
+          p->height = h;
+          g_mutex_unlock (&p->lock);
+        }
       }
     }
     return GST_PAD_PROBE_OK;
@@ -527,6 +601,25 @@ frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 
   now = g_get_monotonic_time ();
   n = g_atomic_int_add (&p->decoded, 1) + 1;
+
+  if (!p->decodes) {
+    gint w, h;
+
+    if (access_unit_is_key (p, GST_PAD_PROBE_INFO_BUFFER (info), &w, &h)) {
+      first_frame = g_atomic_int_add (&p->key_frames, 1) == 0;
+      g_mutex_lock (&p->lock);
+      if (w > 0 && h > 0) {
+        p->width = w;
+        p->height = h;
+      }
+      if (first_frame)
+        p->t_first_key = now;
+      g_mutex_unlock (&p->lock);
+    }
+  } else {
+    first_frame = n == 1;
+  }
+
   g_mutex_lock (&p->lock);
   if (n <= target) {
     if (n == 1)
@@ -541,33 +634,92 @@ frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
     p->t_prev = now;
   }
   g_mutex_unlock (&p->lock);
-  if (n == 1) {
+
+  /* A peer that does not decode has its first frame (the picture a
+   * decoder could show) at its first key frame. */
+  if (first_frame) {
     fprintf (stderr, "[rx] peer %u: first frame\n", p->index);
     peer_defer_event (p, "first-frame");
     if (p->app->drop_media_s > 0)
       peer_defer (p, arm_drop_media_cb, NULL);
   }
-  if (n == target) {
-    g_atomic_int_set (&p->reached, 1);
+  /* Done: --frames frames, and (not decoding) at least one of them a key
+   * frame, so that a decoder could have shown them. */
+  if (n >= target && (p->decodes || g_atomic_int_get (&p->key_frames) > 0)
+      && g_atomic_int_compare_and_exchange (&p->reached, 0, 1))
     peer_defer (p, reached_cb, NULL);
-  }
   return GST_PAD_PROBE_OK;
 }
 
-static const gchar *
-decode_chain (const gchar * encoding)
+/* How each encoding is received. The access-unit stage ("au": the parser,
+ * or the depayloader where there is none) hands out one buffer per frame;
+ * a peer that does not decode ends there (au_caps makes the parser gather
+ * whole access units). */
+typedef struct
 {
+  const gchar *encoding;
+  const gchar *depay;
+  const gchar *parse;
+  const gchar *au_caps;
+  const gchar *decoder;
+} Codec;
+
+static const Codec codecs[] = {
+  {"VP8", "rtpvp8depay", NULL, NULL, "vp8dec"},
+  {"VP9", "rtpvp9depay", NULL, NULL, "vp9dec"},
+  {"H264", "rtph264depay", "h264parse", "video/x-h264,alignment=au",
+      "avdec_h264"},
+  {"H265", "rtph265depay", "h265parse", "video/x-h265,alignment=au",
+      "avdec_h265"},
+};
+
+static const Codec *
+find_codec (const gchar * encoding)
+{
+  guint i;
+
   if (encoding == NULL)
     return NULL;
-  if (g_ascii_strcasecmp (encoding, "VP8") == 0)
-    return "rtpvp8depay ! vp8dec";
-  if (g_ascii_strcasecmp (encoding, "VP9") == 0)
-    return "rtpvp9depay ! vp9dec";
-  if (g_ascii_strcasecmp (encoding, "H264") == 0)
-    return "rtph264depay ! h264parse ! avdec_h264";
-  if (g_ascii_strcasecmp (encoding, "H265") == 0)
-    return "rtph265depay ! h265parse ! avdec_h265";
+  for (i = 0; i < G_N_ELEMENTS (codecs); i++)
+    if (g_ascii_strcasecmp (encoding, codecs[i].encoding) == 0)
+      return &codecs[i];
   return NULL;
+}
+
+/* The bin after webrtcbin's pad. Decoding: queue ! depay [! parse] !
+ * decoder ! videoconvert ! fakesink. Not decoding: depay [! parse ! caps]
+ * ! fakesink, with no queue, so that it runs on the jitter buffer's
+ * thread and costs no thread of its own. */
+static gchar *
+receive_chain (Peer * p, const Codec * c)
+{
+  GString *d = g_string_new (NULL);
+
+  if (p->decodes)
+    g_string_append (d, "queue ! ");
+  g_string_append (d, c->depay);
+  if (c->parse == NULL)
+    g_string_append (d, " name=au");
+  else
+    g_string_append_printf (d, " ! %s name=au", c->parse);
+  if (p->decodes)
+    g_string_append_printf (d, " ! %s ! videoconvert", c->decoder);
+  else if (c->au_caps != NULL)
+    g_string_append_printf (d, " ! %s", c->au_caps);
+  g_string_append (d, " ! fakesink name=framesink sync=false async=false");
+  return g_string_free (d, FALSE);
+}
+
+static void
+add_probe (GstElement * bin, const gchar * element, const gchar * pad_name,
+    GstPadProbeType mask, GstPadProbeCallback probe, Peer * p)
+{
+  GstElement *e = gst_bin_get_by_name (GST_BIN (bin), element);
+  GstPad *pad = gst_element_get_static_pad (e, pad_name);
+
+  gst_pad_add_probe (pad, mask, probe, p, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (e);
 }
 
 static void
@@ -576,7 +728,8 @@ on_pad_added (GstElement * webrtc, GstPad * pad, gpointer data)
   Peer *p = data;
   GstCaps *caps;
   const GstStructure *s = NULL;
-  const gchar *encoding = NULL, *chain;
+  const gchar *encoding = NULL;
+  const Codec *codec;
   gchar *desc;
   GstElement *bin, *parent;
   GstPad *sinkpad;
@@ -593,16 +746,17 @@ on_pad_added (GstElement * webrtc, GstPad * pad, gpointer data)
     encoding = gst_structure_get_string (s, "encoding-name");
   }
 
-  chain = decode_chain (encoding);
-  if (chain != NULL) {
-    desc = g_strdup_printf ("queue ! %s ! videoconvert ! "
-        "fakesink name=framesink sync=false async=false", chain);
+  codec = find_codec (encoding);
+  if (codec != NULL) {
+    desc = receive_chain (p, codec);
     g_mutex_lock (&p->lock);
     g_free (p->codec);
     p->codec = g_ascii_strup (encoding, -1);
     g_mutex_unlock (&p->lock);
-    fprintf (stderr, "[rx] peer %u: receiving %s on %s\n", p->index,
-        encoding, GST_PAD_NAME (pad));
+    g_atomic_int_set (&p->is_vp8, g_str_equal (codec->encoding, "VP8"));
+    fprintf (stderr, "[rx] peer %u: receiving %s on %s (%s)\n", p->index,
+        encoding, GST_PAD_NAME (pad), p->decodes ? "decoding" :
+        "not decoding");
   } else {
     /* audio or something we cannot decode: just consume it */
     desc = g_strdup ("fakesink sync=false async=false");
@@ -628,15 +782,13 @@ on_pad_added (GstElement * webrtc, GstPad * pad, gpointer data)
     return;
   }
 
-  if (chain != NULL) {
-    GstElement *sink = gst_bin_get_by_name (GST_BIN (bin), "framesink");
-    GstPad *probe_pad = gst_element_get_static_pad (sink, "sink");
-
-    gst_pad_add_probe (probe_pad,
+  if (codec != NULL) {
+    add_probe (bin, "framesink", "sink",
         GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-        frame_probe, p, NULL);
-    gst_object_unref (probe_pad);
-    gst_object_unref (sink);
+        frame_probe, p);
+    if (p->decodes)
+      add_probe (bin, "au", "src", GST_PAD_PROBE_TYPE_BUFFER,
+          access_unit_probe, p);
   }
 
   gst_bin_add (GST_BIN (parent), bin);
@@ -1145,8 +1297,10 @@ print_peer (Peer * p, gint target)
     fps = (frames - 1) * 1e6 / (gdouble) (p->t_last - p->t_first);
   if (frames > mid && p->t_last > p->t_mid)
     fps_steady = (frames - mid) * 1e6 / (gdouble) (p->t_last - p->t_mid);
-  if (decoded > 0 && p->t_open > 0)
+  if (p->decodes && decoded > 0 && p->t_open > 0)
     ttff = (p->t_first - p->t_open) / 1000;
+  else if (!p->decodes && p->t_first_key > 0 && p->t_open > 0)
+    ttff = (p->t_first_key - p->t_open) / 1000;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "peer");
@@ -1180,6 +1334,10 @@ print_peer (Peer * p, gint target)
   json_builder_add_int_value (b, p->offers);
   json_builder_set_member_name (b, "max_gap_ms");
   json_builder_add_int_value (b, p->t_prev > 0 ? p->max_gap / 1000 : -1);
+  json_builder_set_member_name (b, "decoded");
+  json_builder_add_boolean_value (b, p->decodes);
+  json_builder_set_member_name (b, "key_frames");
+  json_builder_add_int_value (b, g_atomic_int_get (&p->key_frames));
   json_builder_end_object (b);
   g_mutex_unlock (&p->lock);
 
@@ -1237,6 +1395,10 @@ main (int argc, char **argv)
     {"ca", 0, 0, G_OPTION_ARG_FILENAME, &app.ca_file,
           "Trust the certificate authorities in this PEM file for wss:// "
           "(default: the system's)", "FILE"},
+    {"decode-every", 0, 0, G_OPTION_ARG_INT, &app.decode_every,
+          "Peer i decodes only if i % N == 0; the others depayload, count "
+          "frames and key frames and read the size without decoding "
+          "(default 1: every peer decodes)", "N"},
     {"events", 0, 0, G_OPTION_ARG_NONE, &app.events,
           "Also print one JSON line per peer event as it happens (open, "
           "offer, answer-sent, ice-connected, first-frame, error, closed)",
@@ -1250,6 +1412,7 @@ main (int argc, char **argv)
   app.timeout_s = 20.0;
   app.hold_s = 0.0;
   app.close_code = SOUP_WEBSOCKET_CLOSE_NORMAL;
+  app.decode_every = 1;
 
   octx = g_option_context_new ("- headless WebRTC test receiver");
   g_option_context_set_summary (octx,
@@ -1268,10 +1431,11 @@ main (int argc, char **argv)
 
   if (app.url == NULL || app.n_peers < 1 || app.target_frames < 1
       || app.timeout_s <= 0 || app.hold_s < 0
-      || app.close_code < 1000 || app.close_code > 4999) {
-    fprintf (stderr, "dsl-test-receiver: --url is required; --peers and "
-        "--frames must be >= 1, --timeout > 0, --hold >= 0, "
-        "--close-code in 1000..4999 (see --help)\n");
+      || app.close_code < 1000 || app.close_code > 4999
+      || app.decode_every < 1) {
+    fprintf (stderr, "dsl-test-receiver: --url is required; --peers, "
+        "--frames and --decode-every must be >= 1, --timeout > 0, "
+        "--hold >= 0, --close-code in 1000..4999 (see --help)\n");
     g_free (app.url);
     g_free (app.ca_file);
     g_strfreev (app.ice_addresses);
@@ -1325,6 +1489,7 @@ main (int argc, char **argv)
     p->refcount = 1;
     p->index = (guint) i;
     p->app = &app;
+    p->decodes = i % app.decode_every == 0;
     g_mutex_init (&p->lock);
     app.peers[i] = p;
   }
