@@ -17,7 +17,8 @@
  *   {"peer":0,"frames":60,"width":640,"height":480,"fps":29.9,"ttff_ms":412,
  *    "codec":"VP8","errors":0,"close_code":1000,"frames_total":60,
  *    "fps_steady":30.0,"offers":1,"max_gap_ms":41,"decoded":true,
- *    "key_frames":2}
+ *    "key_frames":2,"latency_p50_ms":38,"latency_p95_ms":61,
+ *    "latency_samples":60}
  *
  *   frames       decoded frames, capped at --frames
  *   width/height from the decoded caps (0 if none)
@@ -37,6 +38,22 @@
  *                -1 if no frame was decoded
  *   decoded      whether this peer decoded (see --decode-every)
  *   key_frames   key frames in the depayloaded stream
+ *   latency_p50_ms, latency_p95_ms, latency_samples
+ *                --timecode: glass-to-glass latency over every decoded
+ *                frame with a valid code (--hold included, and so the
+ *                burst queued during DTLS set-up); -1, -1, 0 without
+ *                samples (no --timecode, not decoding, no code found)
+ *
+ * --timecode reads the capture time that the source (dsl-webrtc-serve
+ * --timecode, src/pipeline/dsl-timecode.h) wrote into each raw frame
+ * before encoding: at the top-left, B = width / 40 (16 px at 640), 40
+ * blocks of B x B; blocks 0..31 carry bits 31..0 of T = wall-clock ms
+ * mod 2^32, blocks 32..39 bits 7..0 of the XOR of T's four bytes; a 1 is
+ * luma 235, a 0 luma 16. Decoding peers convert to I420 and, in the sink
+ * pad's probe as each frame arrives, average the central B/2 x B/2 of
+ * each block against 128; a frame whose check byte matches gives one
+ * sample, (now in wall-clock ms mod 2^32) - T. Sender and receiver share
+ * this machine's clock.
  *
  * Load viewer: with --decode-every N only peer i with i % N == 0 decodes.
  * The others receive, decrypt and depayload (depay [! parse] ! fakesink,
@@ -94,12 +111,15 @@
 #include <glib-unix.h>
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <nice/agent.h>
 
 #define GRACE_MS 2000           /* wait for close handshakes after the last peer */
+#define TIMECODE_BLOCKS 40      /* --timecode: 32 bits of time, 8 check bits */
+#define MAX_LATENCY_SAMPLES 100000      /* per peer, bounds the memory */
 
 typedef struct _App App;
 typedef struct _Peer Peer;
@@ -118,6 +138,7 @@ struct _App
   gboolean events;
   gchar *ca_file;
   gint decode_every;
+  gboolean timecode;
 
   /* runtime (main thread) */
   GMainContext *ctx;
@@ -178,6 +199,11 @@ struct _Peer
   gint width;
   gint height;
   gchar *codec;
+  GArray *latencies;            /* --timecode: gint32 ms, one per frame */
+
+  /* the sink pad's streaming thread only */
+  GstVideoInfo video_info;      /* --timecode: the decoded frames' format */
+  gboolean video_info_ok;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -204,6 +230,7 @@ peer_unref (gpointer data)
   g_warn_if_fail (p->ws == NULL);
   gst_clear_object (&p->webrtc);
   g_free (p->codec);
+  g_array_unref (p->latencies);
   g_mutex_clear (&p->lock);
   g_free (p);
 }
@@ -557,6 +584,60 @@ access_unit_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* --timecode: the capture time the source wrote into the top band (see
+ * the header comment). B = width / 40; each block's central B/2 x B/2
+ * square is averaged against 128; bits 39..8 are the time, 7..0 the XOR
+ * of its bytes. FALSE if the frame carries no valid code. */
+static gboolean
+read_timecode (const GstVideoInfo * vinfo, GstBuffer * buf, guint32 * t)
+{
+  GstVideoFrame frame;
+  const guint8 *luma;
+  gint stride;
+  guint size, half, i, x, y;
+  guint64 code = 0;
+  guint8 check;
+
+  size = (guint) GST_VIDEO_INFO_WIDTH (vinfo) / TIMECODE_BLOCKS;
+  if (size < 2 || (guint) GST_VIDEO_INFO_HEIGHT (vinfo) < size
+      || !gst_video_frame_map (&frame, vinfo, buf, GST_MAP_READ))
+    return FALSE;
+  luma = GST_VIDEO_FRAME_COMP_DATA (&frame, 0);
+  stride = GST_VIDEO_FRAME_COMP_STRIDE (&frame, 0);
+  half = size / 2;
+  for (i = 0; i < TIMECODE_BLOCKS; i++) {
+    guint sum = 0;
+
+    for (y = size / 4; y < size / 4 + half; y++)
+      for (x = i * size + size / 4; x < i * size + size / 4 + half; x++)
+        sum += luma[y * stride + x];
+    code = code << 1 | (sum >= 128 * half * half ? 1 : 0);
+  }
+  gst_video_frame_unmap (&frame);
+
+  *t = (guint32) (code >> 8);
+  check = (guint8) (*t >> 24 ^ *t >> 16 ^ *t >> 8 ^ *t);
+  return check == (guint8) (code & 0xff);
+}
+
+/* --timecode: one latency sample, now (wall clock ms mod 2^32) minus the
+ * time in the frame. */
+static void
+record_latency (Peer * p, GstBuffer * buf)
+{
+  guint32 t, now;
+  gint32 latency;
+
+  if (!p->video_info_ok || !read_timecode (&p->video_info, buf, &t))
+    return;
+  now = (guint32) (g_get_real_time () / 1000);
+  latency = (gint32) (now - t);
+  g_mutex_lock (&p->lock);
+  if (p->latencies->len < MAX_LATENCY_SAMPLES)
+    g_array_append_val (p->latencies, latency);
+  g_mutex_unlock (&p->lock);
+}
+
 /* A frame reached the sink: decoded, or (a peer that does not decode) out
  * of the depayloader. Streaming thread. */
 static GstPadProbeReturn
@@ -591,6 +672,10 @@ frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
           p->height = h;
           g_mutex_unlock (&p->lock);
         }
+        if (p->decodes && p->app->timecode)
+          p->video_info_ok = gst_video_info_from_caps (&p->video_info, caps)
+              && GST_VIDEO_INFO_FORMAT (&p->video_info) ==
+              GST_VIDEO_FORMAT_I420;
       }
     }
     return GST_PAD_PROBE_OK;
@@ -618,6 +703,8 @@ frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
     }
   } else {
     first_frame = n == 1;
+    if (p->app->timecode)
+      record_latency (p, GST_PAD_PROBE_INFO_BUFFER (info));
   }
 
   g_mutex_lock (&p->lock);
@@ -704,6 +791,8 @@ receive_chain (Peer * p, const Codec * c)
     g_string_append_printf (d, " ! %s name=au", c->parse);
   if (p->decodes)
     g_string_append_printf (d, " ! %s ! videoconvert", c->decoder);
+  if (p->decodes && p->app->timecode)   /* the time code is read in I420 */
+    g_string_append (d, " ! video/x-raw,format=I420");
   else if (c->au_caps != NULL)
     g_string_append_printf (d, " ! %s", c->au_caps);
   g_string_append (d, " ! fakesink name=framesink sync=false async=false");
@@ -1281,6 +1370,29 @@ signal_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static gint
+compare_int32 (gconstpointer a, gconstpointer b)
+{
+  gint32 x = *(const gint32 *) a, y = *(const gint32 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Nearest rank: the smallest sample with at least pct % of them at or
+ * below it; -1 without samples. Sorts the array. */
+static gint
+percentile (GArray * samples, guint pct)
+{
+  guint rank;
+
+  if (samples->len == 0)
+    return -1;
+  g_array_sort (samples, compare_int32);
+  rank = (samples->len * pct + 99) / 100;
+  rank = CLAMP (rank, 1, samples->len);
+  return g_array_index (samples, gint32, rank - 1);
+}
+
 static void
 print_peer (Peer * p, gint target)
 {
@@ -1338,6 +1450,12 @@ print_peer (Peer * p, gint target)
   json_builder_add_boolean_value (b, p->decodes);
   json_builder_set_member_name (b, "key_frames");
   json_builder_add_int_value (b, g_atomic_int_get (&p->key_frames));
+  json_builder_set_member_name (b, "latency_p50_ms");
+  json_builder_add_int_value (b, percentile (p->latencies, 50));
+  json_builder_set_member_name (b, "latency_p95_ms");
+  json_builder_add_int_value (b, percentile (p->latencies, 95));
+  json_builder_set_member_name (b, "latency_samples");
+  json_builder_add_int_value (b, p->latencies->len);
   json_builder_end_object (b);
   g_mutex_unlock (&p->lock);
 
@@ -1399,6 +1517,9 @@ main (int argc, char **argv)
           "Peer i decodes only if i % N == 0; the others depayload, count "
           "frames and key frames and read the size without decoding "
           "(default 1: every peer decodes)", "N"},
+    {"timecode", 0, 0, G_OPTION_ARG_NONE, &app.timecode,
+          "Decoding peers read the capture time the source wrote as a pixel "
+          "code in each frame and report glass-to-glass latency", NULL},
     {"events", 0, 0, G_OPTION_ARG_NONE, &app.events,
           "Also print one JSON line per peer event as it happens (open, "
           "offer, answer-sent, ice-connected, first-frame, error, closed)",
@@ -1490,6 +1611,7 @@ main (int argc, char **argv)
     p->index = (guint) i;
     p->app = &app;
     p->decodes = i % app.decode_every == 0;
+    p->latencies = g_array_new (FALSE, FALSE, sizeof (gint32));
     g_mutex_init (&p->lock);
     app.peers[i] = p;
   }
