@@ -120,6 +120,8 @@
 #define GRACE_MS 2000           /* wait for close handshakes after the last peer */
 #define TIMECODE_BLOCKS 40      /* --timecode: 32 bits of time, 8 check bits */
 #define MAX_LATENCY_SAMPLES 100000      /* per peer, bounds the memory */
+#define JANUS_KEEPALIVE_S 20    /* Janus drops a session silent for 60 s */
+#define JANUS_HANGUP_MS 1000    /* wait this long for "destroy" to succeed */
 
 typedef struct _App App;
 typedef struct _Peer Peer;
@@ -139,6 +141,8 @@ struct _App
   gchar *ca_file;
   gint decode_every;
   gboolean timecode;
+  gboolean janus;               /* --janus: url is a Janus WebSocket */
+  gint64 janus_mountpoint;
 
   /* runtime (main thread) */
   GMainContext *ctx;
@@ -150,6 +154,7 @@ struct _App
   guint grace_id;
   guint sigint_id;
   guint sigterm_id;
+  guint keepalive_id;           /* --janus: one timer for every session */
   gboolean quitting;
 };
 
@@ -171,6 +176,13 @@ struct _Peer
   gint close_code;
   guint errors;
   guint offers;
+  GPtrArray *mids;              /* the last offer's a=mid per m-line */
+
+  /* --janus, main thread only */
+  gint64 janus_session;         /* 0: none yet */
+  gint64 janus_handle;          /* 0: none yet */
+  guint janus_tx;               /* transactions sent */
+  guint janus_hangup_id;        /* waiting for "destroy": close after it */
 
   /* set once at creation, ref held until the peer is freed */
   GstElement *webrtc;
@@ -231,6 +243,7 @@ peer_unref (gpointer data)
   gst_clear_object (&p->webrtc);
   g_free (p->codec);
   g_array_unref (p->latencies);
+  g_ptr_array_unref (p->mids);
   g_mutex_clear (&p->lock);
   g_free (p);
 }
@@ -248,6 +261,7 @@ typedef struct
 {
   Peer *peer;
   gchar *text;
+  guint mline;                  /* a candidate's */
 } PeerTask;
 
 static void
@@ -264,18 +278,25 @@ peer_task_free (gpointer data)
  * Sources of equal priority are dispatched in the order they were attached,
  * so messages leave in the order they were queued. Takes ownership of text. */
 static void
-peer_defer (Peer * p, GSourceFunc func, gchar * text)
+peer_defer_full (Peer * p, GSourceFunc func, gchar * text, guint mline)
 {
   PeerTask *t = g_new0 (PeerTask, 1);
   GSource *src;
 
   t->peer = peer_ref (p);
   t->text = text;
+  t->mline = mline;
   src = g_idle_source_new ();
   g_source_set_priority (src, G_PRIORITY_DEFAULT);
   g_source_set_callback (src, func, t, peer_task_free);
   g_source_attach (src, p->app->ctx);
   g_source_unref (src);
+}
+
+static void
+peer_defer (Peer * p, GSourceFunc func, gchar * text)
+{
+  peer_defer_full (p, func, text, 0);
 }
 
 static gboolean
@@ -287,25 +308,6 @@ send_text (Peer * p, const gchar * text)
     return FALSE;
   soup_websocket_connection_send_text (p->ws, text);
   return TRUE;
-}
-
-static gboolean
-send_text_cb (gpointer data)
-{
-  PeerTask *t = data;
-
-  send_text (t->peer, t->text);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-send_answer_cb (gpointer data)
-{
-  PeerTask *t = data;
-
-  if (send_text (t->peer, t->text))
-    peer_event (t->peer, "answer-sent", -1);
-  return G_SOURCE_REMOVE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -416,6 +418,213 @@ make_ice_msg (guint mline, const gchar * candidate)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Janus's JSON API (--janus, main thread)                                   */
+
+/* Janus 1.1.2 over its WebSockets transport (subprotocol "janus-protocol"):
+ * create a session, attach to the Streaming plugin, "watch" the mountpoint;
+ * the offer comes in an event's "jsep"; "start" carries our answer, and
+ * "trickle" our candidates, then {"completed":true}. Every request has a
+ * transaction; its name before the '-' says what a "success" answers. */
+
+/* Begins a request: {"janus":VERB,"transaction":"PURPOSE-N",
+ * "session_id":..., "handle_id":...}; the caller adds its members and
+ * calls janus_send. */
+static JsonBuilder *
+janus_begin (Peer * p, const gchar * verb, const gchar * purpose,
+    gboolean with_handle)
+{
+  JsonBuilder *b = json_builder_new ();
+  gchar *tx = g_strdup_printf ("%s-%u", purpose, ++p->janus_tx);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "janus");
+  json_builder_add_string_value (b, verb);
+  json_builder_set_member_name (b, "transaction");
+  json_builder_add_string_value (b, tx);
+  if (p->janus_session != 0) {
+    json_builder_set_member_name (b, "session_id");
+    json_builder_add_int_value (b, p->janus_session);
+  }
+  if (with_handle && p->janus_handle != 0) {
+    json_builder_set_member_name (b, "handle_id");
+    json_builder_add_int_value (b, p->janus_handle);
+  }
+  g_free (tx);
+  return b;
+}
+
+static gboolean
+janus_send (Peer * p, JsonBuilder * b)
+{
+  gchar *text;
+  gboolean sent;
+
+  json_builder_end_object (b);
+  text = json_to_text (b);
+  sent = send_text (p, text);
+  g_free (text);
+  g_object_unref (b);
+  return sent;
+}
+
+static void
+janus_attach (Peer * p)
+{
+  JsonBuilder *b = janus_begin (p, "attach", "attach", FALSE);
+
+  json_builder_set_member_name (b, "plugin");
+  json_builder_add_string_value (b, "janus.plugin.streaming");
+  janus_send (p, b);
+}
+
+static void
+janus_watch (Peer * p)
+{
+  JsonBuilder *b = janus_begin (p, "message", "watch", TRUE);
+
+  json_builder_set_member_name (b, "body");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "request");
+  json_builder_add_string_value (b, "watch");
+  json_builder_set_member_name (b, "id");
+  json_builder_add_int_value (b, p->app->janus_mountpoint);
+  json_builder_end_object (b);
+  janus_send (p, b);
+}
+
+static gboolean
+janus_start (Peer * p, const gchar * sdp)
+{
+  JsonBuilder *b = janus_begin (p, "message", "start", TRUE);
+
+  json_builder_set_member_name (b, "body");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "request");
+  json_builder_add_string_value (b, "start");
+  json_builder_end_object (b);
+  json_builder_set_member_name (b, "jsep");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "answer");
+  json_builder_set_member_name (b, "sdp");
+  json_builder_add_string_value (b, sdp);
+  json_builder_end_object (b);
+  return janus_send (p, b);
+}
+
+/* candidate == NULL: {"completed":true}, the end of our candidates. */
+static void
+janus_trickle (Peer * p, guint mline, const gchar * candidate)
+{
+  JsonBuilder *b = janus_begin (p, "trickle", "trickle", TRUE);
+
+  json_builder_set_member_name (b, "candidate");
+  json_builder_begin_object (b);
+  if (candidate == NULL) {
+    json_builder_set_member_name (b, "completed");
+    json_builder_add_boolean_value (b, TRUE);
+  } else {
+    json_builder_set_member_name (b, "candidate");
+    json_builder_add_string_value (b, candidate);
+    json_builder_set_member_name (b, "sdpMLineIndex");
+    json_builder_add_int_value (b, mline);
+    if (mline < p->mids->len && g_ptr_array_index (p->mids, mline)) {
+      json_builder_set_member_name (b, "sdpMid");
+      json_builder_add_string_value (b, g_ptr_array_index (p->mids, mline));
+    }
+  }
+  json_builder_end_object (b);
+  janus_send (p, b);
+}
+
+static void ws_close_now (Peer * p);
+
+static gboolean
+janus_hangup_timeout_cb (gpointer data)
+{
+  Peer *p = data;
+
+  p->janus_hangup_id = 0;
+  fprintf (stderr, "[rx] peer %u: Janus did not answer \"destroy\"\n",
+      p->index);
+  ws_close_now (p);
+  return G_SOURCE_REMOVE;
+}
+
+/* Before our close frame: leave the plugin and end the session, then
+ * close once "destroy" is answered (or JANUS_HANGUP_MS later): Janus
+ * tears a closed WebSocket's sessions down before it reads requests still
+ * queued, and would answer those with errors. */
+static void
+janus_hang_up (Peer * p)
+{
+  if (p->janus_handle != 0)
+    janus_send (p, janus_begin (p, "detach", "detach", TRUE));
+  janus_send (p, janus_begin (p, "destroy", "destroy", FALSE));
+  p->janus_handle = p->janus_session = 0;
+  /* no reference: peer_drop_ws removes the timer */
+  p->janus_hangup_id = g_timeout_add (JANUS_HANGUP_MS,
+      janus_hangup_timeout_cb, p);
+}
+
+/* Janus ends a session that hears nothing for 60 s: one timer, every 20 s,
+ * for all peers (no timer per peer). */
+static gboolean
+janus_keepalive_cb (gpointer data)
+{
+  App *app = data;
+  gint i;
+
+  for (i = 0; i < app->n_peers; i++) {
+    Peer *p = app->peers[i];
+
+    if (p->janus_session != 0)
+      janus_send (p, janus_begin (p, "keepalive", "keepalive", FALSE));
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Our answer and candidates, in the protocol spoken (main thread)           */
+
+static gboolean
+send_answer_cb (gpointer data)
+{
+  PeerTask *t = data;
+  gboolean sent;
+
+  if (t->peer->app->janus) {
+    sent = janus_start (t->peer, t->text);
+  } else {
+    gchar *msg = make_answer_msg (t->text);
+
+    sent = send_text (t->peer, msg);
+    g_free (msg);
+  }
+  if (sent)
+    peer_event (t->peer, "answer-sent", -1);
+  return G_SOURCE_REMOVE;
+}
+
+/* t->text NULL: the end of candidates (Janus only: DSL's protocol sends
+ * none). */
+static gboolean
+send_candidate_cb (gpointer data)
+{
+  PeerTask *t = data;
+
+  if (t->peer->app->janus) {
+    janus_trickle (t->peer, t->mline, t->text);
+  } else if (t->text != NULL) {
+    gchar *msg = make_ice_msg (t->mline, t->text);
+
+    send_text (t->peer, msg);
+    g_free (msg);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* ------------------------------------------------------------------------ */
 /* webrtcbin callbacks (webrtcbin / libnice threads)                        */
 
 /* Returns TRUE if the promise carries a usable reply; logs errors. */
@@ -465,8 +674,7 @@ on_answer_created (GstPromise * promise, gpointer data)
   /* Queue the answer before set-local-description starts ICE gathering,
    * so it always goes out ahead of our candidates. */
   sdp = gst_sdp_message_as_text (answer->sdp);
-  peer_defer (p, send_answer_cb, make_answer_msg (sdp));
-  g_free (sdp);
+  peer_defer (p, send_answer_cb, sdp);
 
   g_signal_emit_by_name (p->webrtc, "set-local-description", answer, NULL);
   gst_webrtc_session_description_free (answer);
@@ -495,7 +703,21 @@ on_ice_candidate (GstElement * webrtc, guint mline, gchar * candidate,
   (void) webrtc;
   if (candidate == NULL || *candidate == '\0')
     return;
-  peer_defer (p, send_text_cb, make_ice_msg (mline, candidate));
+  peer_defer_full (p, send_candidate_cb, g_strdup (candidate), mline);
+}
+
+/* Janus wants to hear that our candidates are all out. Queued from the
+ * same thread as the candidates, so it follows them. */
+static void
+on_gathering_state (GstElement * webrtc, GParamSpec * pspec, gpointer data)
+{
+  Peer *p = data;
+  GstWebRTCICEGatheringState state;
+
+  (void) pspec;
+  g_object_get (webrtc, "ice-gathering-state", &state, NULL);
+  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+    peer_defer_full (p, send_candidate_cb, NULL, 0);
 }
 
 static void
@@ -989,6 +1211,9 @@ peer_start_pipeline (Peer * p)
   g_signal_connect (p->webrtc, "pad-added", G_CALLBACK (on_pad_added), p);
   g_signal_connect (p->webrtc, "notify::connection-state",
       G_CALLBACK (on_connection_state), p);
+  if (p->app->janus)
+    g_signal_connect (p->webrtc, "notify::ice-gathering-state",
+        G_CALLBACK (on_gathering_state), p);
 
   bus = gst_pipeline_get_bus (GST_PIPELINE (p->pipeline));
   p->bus_watch = gst_bus_add_watch_full (bus, G_PRIORITY_DEFAULT,
@@ -1033,6 +1258,10 @@ peer_drop_ws (Peer * p, gboolean deferred)
 {
   SoupWebsocketConnection *ws = p->ws;
 
+  if (p->janus_hangup_id != 0) {
+    g_source_remove (p->janus_hangup_id);
+    p->janus_hangup_id = 0;
+  }
   if (ws == NULL)
     return;
   p->ws = NULL;
@@ -1053,7 +1282,23 @@ peer_close_ws (Peer * p)
   p->we_closed = TRUE;
   if (p->close_code == 0)
     p->close_code = p->app->close_code;
-  soup_websocket_connection_close (p->ws, (gushort) p->app->close_code, NULL);
+  if (p->app->janus && p->janus_session != 0)
+    janus_hang_up (p);          /* closes when Janus has answered */
+  else
+    ws_close_now (p);
+}
+
+static void
+ws_close_now (Peer * p)
+{
+  if (p->janus_hangup_id != 0) {
+    g_source_remove (p->janus_hangup_id);
+    p->janus_hangup_id = 0;
+  }
+  if (p->ws != NULL && soup_websocket_connection_get_state (p->ws) ==
+      SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (p->ws, (gushort) p->app->close_code,
+        NULL);
 }
 
 static void
@@ -1066,6 +1311,7 @@ handle_sdp (Peer * p, JsonObject * data)
   GstSDPMessage *sdp = NULL;
   GstWebRTCSessionDescription *desc;
   GstPromise *promise;
+  guint i;
 
   if (g_strcmp0 (type, "offer") != 0 || text == NULL) {
     fprintf (stderr, "[rx] peer %u: ignoring sdp message of type %s\n",
@@ -1080,6 +1326,11 @@ handle_sdp (Peer * p, JsonObject * data)
   }
   p->offers++;
   fprintf (stderr, "[rx] peer %u: offer #%u received\n", p->index, p->offers);
+  g_ptr_array_set_size (p->mids, 0);
+  for (i = 0; i < gst_sdp_message_medias_len (sdp); i++)
+    g_ptr_array_add (p->mids,
+        g_strdup (gst_sdp_media_get_attribute_val (gst_sdp_message_get_media
+                (sdp, i), "mid")));
   peer_event (p, "offer", -1);
 
   desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, sdp);
@@ -1106,6 +1357,119 @@ handle_ice (Peer * p, JsonObject * data)
       candidate);
 }
 
+/* A message in DSL's protocol: {"type":...,"data":{...}}. */
+static void
+dsl_message (Peer * p, JsonObject * obj)
+{
+  const gchar *msg_type;
+  JsonObject *payload;
+
+  msg_type = json_object_get_string_member_with_default (obj, "type", NULL);
+  payload = obj;
+  if (json_object_has_member (obj, "data")
+      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, "data")))
+    payload = json_object_get_object_member (obj, "data");
+
+  if (g_strcmp0 (msg_type, "error") == 0) {
+    p->errors++;
+    peer_event (p, "error", -1);
+    fprintf (stderr, "[rx] peer %u: server error: %s\n", p->index,
+        json_object_get_string_member_with_default (payload, "message",
+            "(no message)"));
+  } else if (p->finished || p->media_dropped) {
+    /* pipeline already gone: ignore signaling */
+  } else if (g_strcmp0 (msg_type, "sdp") == 0) {
+    handle_sdp (p, payload);
+  } else if (g_strcmp0 (msg_type, "ice") == 0) {
+    handle_ice (p, payload);
+  } else {
+    fprintf (stderr, "[rx] peer %u: ignoring message of type %s\n",
+        p->index, msg_type ? msg_type : "(none)");
+  }
+}
+
+static void
+janus_error (Peer * p, const gchar * what, gint64 code, const gchar * reason)
+{
+  p->errors++;
+  peer_event (p, "error", -1);
+  fprintf (stderr, "[rx] peer %u: Janus %s error %" G_GINT64_FORMAT ": %s\n",
+      p->index, what, code, reason ? reason : "(no reason)");
+}
+
+static JsonObject *
+object_member (JsonObject * obj, const gchar * name)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
+
+  return node && JSON_NODE_HOLDS_OBJECT (node) ?
+      json_node_get_object (node) : NULL;
+}
+
+/* The new session's or handle's id in a "success": {"data":{"id":N}}. */
+static gint64
+janus_data_id (JsonObject * obj)
+{
+  JsonObject *data = object_member (obj, "data");
+
+  return data ? json_object_get_int_member_with_default (data, "id", 0) : 0;
+}
+
+/* A message from Janus: {"janus":"success"|"ack"|"event"|"error"|
+ * "trickle"|"webrtcup"|"media"|"hangup"|..., "transaction":...}. */
+static void
+janus_message (Peer * p, JsonObject * obj)
+{
+  const gchar *kind = json_object_get_string_member_with_default (obj,
+      "janus", NULL);
+  const gchar *tx = json_object_get_string_member_with_default (obj,
+      "transaction", "");
+  gboolean destroyed = g_str_has_prefix (tx, "destroy-")
+      && (g_strcmp0 (kind, "success") == 0 || g_strcmp0 (kind, "error") == 0);
+
+  if (destroyed && p->janus_hangup_id != 0)
+    ws_close_now (p);           /* our hang-up is answered */
+  if (g_strcmp0 (kind, "error") == 0) {
+    JsonObject *e = object_member (obj, "error");
+
+    janus_error (p, tx, e ? json_object_get_int_member_with_default (e,
+            "code", 0) : 0, e ? json_object_get_string_member_with_default (e,
+            "reason", NULL) : NULL);
+  } else if (p->finished || p->media_dropped) {
+    /* pipeline already gone: ignore signaling */
+  } else if (g_strcmp0 (kind, "success") == 0) {
+    if (g_str_has_prefix (tx, "create-")) {
+      p->janus_session = janus_data_id (obj);
+      janus_attach (p);
+    } else if (g_str_has_prefix (tx, "attach-")) {
+      p->janus_handle = janus_data_id (obj);
+      janus_watch (p);
+    }
+  } else if (g_strcmp0 (kind, "event") == 0) {
+    JsonObject *data = object_member (object_member (obj, "plugindata"),
+        "data");
+    JsonObject *jsep = object_member (obj, "jsep");
+
+    if (data != NULL && json_object_has_member (data, "error"))
+      janus_error (p, "plugin", json_object_get_int_member_with_default (data,
+              "error_code", 0), json_object_get_string_member_with_default
+          (data, "error", NULL));
+    if (jsep != NULL)
+      handle_sdp (p, jsep);
+  } else if (g_strcmp0 (kind, "trickle") == 0) {
+    JsonObject *candidate = object_member (obj, "candidate");
+
+    if (candidate != NULL)      /* {"completed":true} has no "candidate" */
+      handle_ice (p, candidate);
+  } else if (g_strcmp0 (kind, "hangup") == 0
+      || g_strcmp0 (kind, "timeout") == 0
+      || g_strcmp0 (kind, "detached") == 0) {
+    fprintf (stderr, "[rx] peer %u: Janus says %s (%s)\n", p->index, kind,
+        json_object_get_string_member_with_default (obj, "reason", ""));
+  }
+  /* "ack", "webrtcup", "media", "slowlink": nothing to do */
+}
+
 static void
 on_ws_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
     gpointer data)
@@ -1113,8 +1477,7 @@ on_ws_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
   Peer *p = data;
   JsonParser *parser;
   JsonNode *root;
-  JsonObject *obj, *payload;
-  const gchar *msg_type;
+  JsonObject *obj;
   gconstpointer buf;
   gsize len;
   GError *err = NULL;
@@ -1140,28 +1503,10 @@ on_ws_message (SoupWebsocketConnection * ws, gint type, GBytes * message,
     return;
   }
   obj = json_node_get_object (root);
-  msg_type = json_object_get_string_member_with_default (obj, "type", NULL);
-  payload = obj;
-  if (json_object_has_member (obj, "data")
-      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (obj, "data")))
-    payload = json_object_get_object_member (obj, "data");
-
-  if (g_strcmp0 (msg_type, "error") == 0) {
-    p->errors++;
-    peer_event (p, "error", -1);
-    fprintf (stderr, "[rx] peer %u: server error: %s\n", p->index,
-        json_object_get_string_member_with_default (payload, "message",
-            "(no message)"));
-  } else if (p->finished || p->media_dropped) {
-    /* pipeline already gone: ignore signaling */
-  } else if (g_strcmp0 (msg_type, "sdp") == 0) {
-    handle_sdp (p, payload);
-  } else if (g_strcmp0 (msg_type, "ice") == 0) {
-    handle_ice (p, payload);
-  } else {
-    fprintf (stderr, "[rx] peer %u: ignoring message of type %s\n",
-        p->index, msg_type ? msg_type : "(none)");
-  }
+  if (p->app->janus)
+    janus_message (p, obj);
+  else
+    dsl_message (p, obj);
   g_object_unref (parser);
 }
 
@@ -1222,6 +1567,8 @@ on_ws_connected (GObject * source, GAsyncResult * res, gpointer data)
   g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), p);
   fprintf (stderr, "[rx] peer %u: connected\n", p->index);
   peer_event (p, "open", -1);
+  if (p->app->janus && !p->finished)
+    janus_send (p, janus_begin (p, "create", "create", FALSE));
 
   if (p->finished)              /* e.g. pipeline failed meanwhile */
     peer_close_ws (p);
@@ -1488,6 +1835,8 @@ main (int argc, char **argv)
   GError *err = NULL;
   GTlsDatabase *database = NULL;
   gboolean all_ok = TRUE;
+  gchar *janus_url = NULL;
+  const gchar *janus_protocols[] = { "janus-protocol", NULL };
   gint i;
   GOptionEntry entries[] = {
     {"url", 'u', 0, G_OPTION_ARG_STRING, &app.url,
@@ -1517,6 +1866,12 @@ main (int argc, char **argv)
           "Peer i decodes only if i % N == 0; the others depayload, count "
           "frames and key frames and read the size without decoding "
           "(default 1: every peer decodes)", "N"},
+    {"janus", 0, 0, G_OPTION_ARG_STRING, &janus_url,
+          "Instead of --url: speak Janus's JSON API to this Janus WebSockets "
+          "transport and watch a Streaming plugin mountpoint",
+        "ws://HOST:8188/"},
+    {"janus-mountpoint", 0, 0, G_OPTION_ARG_INT64, &app.janus_mountpoint,
+        "The Streaming mountpoint to watch (with --janus)", "ID"},
     {"timecode", 0, 0, G_OPTION_ARG_NONE, &app.timecode,
           "Decoding peers read the capture time the source wrote as a pixel "
           "code in each frame and report glass-to-glass latency", NULL},
@@ -1550,11 +1905,24 @@ main (int argc, char **argv)
   }
   g_option_context_free (octx);
 
+  if (janus_url != NULL && app.url == NULL && app.janus_mountpoint > 0) {
+    app.url = janus_url;
+    app.janus = TRUE;
+  } else if (janus_url != NULL || app.janus_mountpoint != 0) {
+    fprintf (stderr, "dsl-test-receiver: --janus needs --janus-mountpoint "
+        "(>= 1) and no --url\n");
+    g_free (janus_url);
+    g_free (app.url);
+    g_free (app.ca_file);
+    g_strfreev (app.ice_addresses);
+    return 2;
+  }
   if (app.url == NULL || app.n_peers < 1 || app.target_frames < 1
       || app.timeout_s <= 0 || app.hold_s < 0
       || app.close_code < 1000 || app.close_code > 4999
       || app.decode_every < 1) {
-    fprintf (stderr, "dsl-test-receiver: --url is required; --peers, "
+    fprintf (stderr, "dsl-test-receiver: --url (or --janus) is required; "
+        "--peers, "
         "--frames and --decode-every must be >= 1, --timeout > 0, "
         "--hold >= 0, --close-code in 1000..4999 (see --help)\n");
     g_free (app.url);
@@ -1612,6 +1980,7 @@ main (int argc, char **argv)
     p->app = &app;
     p->decodes = i % app.decode_every == 0;
     p->latencies = g_array_new (FALSE, FALSE, sizeof (gint32));
+    p->mids = g_ptr_array_new_with_free_func (g_free);
     g_mutex_init (&p->lock);
     app.peers[i] = p;
   }
@@ -1620,6 +1989,9 @@ main (int argc, char **argv)
       deadline_cb, &app);
   app.sigint_id = g_unix_signal_add (SIGINT, signal_cb, &app);
   app.sigterm_id = g_unix_signal_add (SIGTERM, signal_cb, &app);
+  if (app.janus)
+    app.keepalive_id = g_timeout_add_seconds (JANUS_KEEPALIVE_S,
+        janus_keepalive_cb, &app);
 
   /* Build every pipeline first, then open all connections at once. */
   for (i = 0; i < app.n_peers; i++) {
@@ -1641,8 +2013,8 @@ main (int argc, char **argv)
       continue;
     }
     p->connecting = TRUE;
-    soup_session_websocket_connect_async (app.session, msg, NULL, NULL,
-        G_PRIORITY_DEFAULT, app.cancel, on_ws_connected, peer_ref (p));
+    soup_session_websocket_connect_async (app.session, msg, NULL,
+        app.janus ? (gchar **) janus_protocols : NULL, G_PRIORITY_DEFAULT, app.cancel, on_ws_connected, peer_ref (p));
     g_object_unref (msg);
   }
 
@@ -1665,6 +2037,8 @@ main (int argc, char **argv)
     g_source_remove (app.grace_id);
   g_source_remove (app.sigint_id);
   g_source_remove (app.sigterm_id);
+  if (app.keepalive_id)
+    g_source_remove (app.keepalive_id);
   for (i = 0; i < app.n_peers; i++) {
     peer_finish (app.peers[i], NULL);   /* no-op unless still running */
     peer_drop_ws (app.peers[i], FALSE);
