@@ -84,6 +84,27 @@
  * let a test act at a given moment (e.g. kill -9 the receiver once the
  * answer is sent).
  *
+ * --janus URL --janus-mountpoint ID: instead of DSL's protocol, speak
+ * Janus 1.1.2's JSON API over its WebSockets transport (subprotocol
+ * "janus-protocol"), each peer on its own WebSocket:
+ *   {"janus":"create"}                      -> "success", data.id: session
+ *   {"janus":"attach","plugin":"janus.plugin.streaming"} -> handle
+ *   {"janus":"message","body":{"request":"watch","id":ID}}
+ *                                           -> "ack", then an "event" whose
+ *                                              "jsep" is the offer
+ *   {"janus":"message","body":{"request":"start"},"jsep":{answer}}
+ *   {"janus":"trickle","candidate":{"candidate":...,"sdpMLineIndex":N,
+ *    "sdpMid":...}} per candidate, then "candidate":{"completed":true}
+ *   {"janus":"keepalive"} every 20 s (one timer for all peers)
+ *   {"janus":"detach"}, {"janus":"destroy"}; the WebSocket is closed once
+ *   "destroy" is answered (at most 1 s later)
+ * Candidates Janus trickles are added; "errors" counts Janus "error"
+ * replies and plugin events with an "error". Results and --events are the
+ * same as with DSL ("open" is the WebSocket open, ttff counts from it).
+ * Janus offers no loopback candidates: run Janus and the receiver in a
+ * network namespace with a veth pair and give -a the veth address (e.g.
+ * -a 10.213.1.1); Janus needs net.ipv4.conf.*.accept_local=1 there.
+ *
  * --ca FILE trusts the certificate authorities in a PEM file (the
  * session's tls-database) for a wss:// --url, e.g. a private CA a test
  * made; without it the system's trust store decides. A viewer token goes
