@@ -1032,12 +1032,13 @@ receive_chain (Peer * p, const Codec * c)
     g_string_append (d, " name=au");
   else
     g_string_append_printf (d, " ! %s name=au", c->parse);
-  if (p->decodes)
+  if (p->decodes) {
     g_string_append_printf (d, " ! %s ! videoconvert", c->decoder);
-  if (p->decodes && p->app->timecode)   /* the time code is read in I420 */
-    g_string_append (d, " ! video/x-raw,format=I420");
-  else if (c->au_caps != NULL)
+    if (p->app->timecode)       /* the time code is read in I420 */
+      g_string_append (d, " ! video/x-raw,format=I420");
+  } else if (c->au_caps != NULL) {
     g_string_append_printf (d, " ! %s", c->au_caps);
+  }
   g_string_append (d, " ! fakesink name=framesink sync=false async=false");
   return g_string_free (d, FALSE);
 }
