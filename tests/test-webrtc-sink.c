@@ -5,6 +5,8 @@
 #include "dsl-test-support.h"
 #include "pipeline/dsl-component.h"
 #include "pipeline/dsl-sink-fake.h"
+#include "sink/dsl-webrtc-sink.h"
+#include "stream/dsl-shared-stream.h"
 #include "core/dsl-context.h"
 
 #include <string.h>
@@ -303,6 +305,26 @@ wait_frames_go_by (guint n)
   g_assert_true (dsl_test_poll_until (fake_has_buffers, &target, 10000));
 }
 
+/* Counts what the encoder of a sink's shared stream puts out. */
+static DslTestPadCounter *
+encoder_counter (const gchar * sink_name)
+{
+  DslWebrtcSink *sink;
+  DslTestPadCounter *counter;
+  GstPad *pad;
+
+  dsl_context_enter ();
+  g_assert_cmpuint (dsl_webrtc_sink_find (sink_name, &sink), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_nonnull (dsl_webrtc_sink_get_stream (sink));
+  pad = gst_element_get_static_pad (dsl_shared_stream_get_chain
+      (dsl_webrtc_sink_get_stream (sink))->encoder, "src");
+  dsl_context_leave ();
+  counter = dsl_test_pad_counter_new_for_pad (pad);
+  gst_object_unref (pad);
+  return counter;
+}
+
 static void
 test_idle_sink_does_not_encode (void)
 {
@@ -311,7 +333,7 @@ test_idle_sink_does_not_encode (void)
   g_assert_cmpuint (dsl_sink_webrtc_new (L"idle", NULL, NULL,
           DSL_ENCODER_SW_VP8, 0, 0), ==, DSL_RESULT_SUCCESS);
   make_pipeline (L"idle", TRUE);
-  encoded = dsl_test_pad_counter_new ("idle", "idle-encoder", "src");
+  encoded = encoder_counter ("idle");
   wait_frames_go_by (30);
   g_assert_cmpuint (dsl_test_pad_counter_get (encoded), ==, 0);
   dsl_test_pad_counter_free (encoded);
@@ -328,8 +350,7 @@ test_left_sink_does_not_encode (void)
   guint64 after_close;
 
   port = one_sink (&log, TRUE);
-  encoded = dsl_test_pad_counter_new ("webrtc-sink", "webrtc-sink-encoder",
-      "src");
+  encoded = encoder_counter ("webrtc-sink");
   rx = dsl_test_receiver_start (port, "/ws", 1, 30, NULL);
   g_assert_true (dsl_test_receiver_wait (rx, 30000));
   g_assert_cmpint (rx->exit_status, ==, 0);

@@ -5,8 +5,10 @@
  * a Pipeline holds one more while the component is its child.
  *
  * Sources: the bin has a ghost "src" pad giving raw video.
- * Sinks:   the bin has a ghost "sink" pad taking raw video; the Pipeline
- *          links it to a request pad of its tee.
+ * Sinks:   either the bin has a ghost "sink" pad taking raw video, and the
+ *          Pipeline links it to a branch of its tee (input); or it has
+ *          none and takes its input itself when added (a WebRTC Sink
+ *          attaches to a shared stream).
  *
  * Every function must be called with the main context held (dsl-context.h).
  */
@@ -20,6 +22,7 @@ G_BEGIN_DECLS
 
 typedef struct _DslComponent DslComponent;
 typedef struct _DslPipeline DslPipeline;
+typedef struct _DslTeeBranch DslTeeBranch;
 
 typedef enum
 {
@@ -53,6 +56,8 @@ struct _DslComponent
   gchar *name;
   GstElement *bin;                 /* owned reference */
   DslPipeline *pipeline;           /* parent, or NULL; not a reference */
+  DslTeeBranch *input;             /* the tee branch feeding a sink, until
+                                    * it is unlinked (even after removal) */
 };
 
 /* For subclasses: initialises the base part; takes ownership of bin

@@ -10,17 +10,13 @@
 #include "core/dsl-context.h"
 #include "core/dsl-listeners.h"
 #include "core/dsl-log.h"
-#include "core/dsl-pad-util.h"
+#include "core/dsl-tee-branch.h"
 
 #define GST_CAT_DEFAULT dsl_pipeline_debug
-
-/* How long remove_component waits for the tee pad to become idle. */
-#define UNLINK_TIMEOUT_MS 1000
 
 typedef struct
 {
   DslComponent *component;         /* reference */
-  GstPad *tee_pad;                 /* sinks: the tee request pad */
 } Child;
 
 struct _DslPipeline
@@ -87,8 +83,6 @@ child_free (gpointer data)
 {
   Child *child = data;
 
-  if (child->tee_pad)
-    gst_object_unref (child->tee_pad);
   dsl_component_unref (child->component);
   g_free (child);
 }
@@ -147,15 +141,6 @@ is_stopped (DslPipeline * self)
   return state <= GST_STATE_READY && pending <= GST_STATE_READY;
 }
 
-/* Data may flow: PAUSED or PLAYING, or on the way there. */
-static gboolean
-may_stream (DslPipeline * self)
-{
-  GstState state, pending;
-
-  gst_element_get_state (self->pipeline, &state, &pending, 0);
-  return state >= GST_STATE_PAUSED || pending >= GST_STATE_PAUSED;
-}
 
 /* ---------------------------------------------------------------------
  * Listeners
@@ -357,37 +342,113 @@ dsl_pipeline_create (const gchar * name)
   return DSL_RESULT_SUCCESS;
 }
 
-/* Unlinks a sink bin from its tee pad: while data may flow, when the pad
- * is idle (at the latest after UNLINK_TIMEOUT_MS). */
-static void
-unlink_tee_pad (DslPipeline * self, GstPad * tee_pad)
-{
-  GstPad *peer;
+/* ---------------------------------------------------------------------
+ * Branches of the raw-video tee
+ * ------------------------------------------------------------------ */
 
-  if (may_stream (self)) {
-    dsl_pad_unlink_when_idle (tee_pad, UNLINK_TIMEOUT_MS);
-  } else if ((peer = gst_pad_get_peer (tee_pad))) {
-    gst_pad_unlink (tee_pad, peer);
-    gst_object_unref (peer);
+DslTeeBranch *
+dsl_pipeline_add_branch (DslPipeline * self, GstElement * bin)
+{
+  DslTeeBranch *branch;
+  GstPad *sink_pad;
+
+  g_return_val_if_fail (self != NULL && GST_IS_BIN (bin), NULL);
+  sink_pad = gst_element_get_static_pad (bin, "sink");
+  if (!sink_pad) {
+    GST_ERROR ("pipeline '%s': %s has no sink pad", self->name,
+        GST_OBJECT_NAME (bin));
+    return NULL;
   }
+  if (!gst_bin_add (GST_BIN (self->pipeline), bin)) {
+    GST_ERROR ("pipeline '%s': cannot add %s", self->name,
+        GST_OBJECT_NAME (bin));
+    gst_object_unref (sink_pad);
+    return NULL;
+  }
+  /* running before it is linked: the tee never pushes into a flushing
+   * branch */
+  gst_element_sync_state_with_parent (bin);
+  branch = dsl_tee_branch_new (self->tee, sink_pad);
+  gst_object_unref (sink_pad);
+  if (!branch) {
+    gst_element_set_state (bin, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self->pipeline), bin);
+  }
+  return branch;
 }
 
-/* Takes a child out of the GstPipeline; the caller drops the Child. */
+typedef struct
+{
+  DslTeeBranch *branch;
+  GstElement *bin;                 /* reference */
+  DslComponent *component;         /* reference, or NULL */
+} Leaving;
+
+/* Main context: the branch is off the tee; its bin stops and leaves. */
+static void
+leaving_unlinked (gpointer data)
+{
+  Leaving *leaving = data;
+  GstObject *parent;
+
+  gst_element_set_state (leaving->bin, GST_STATE_NULL);
+  if ((parent = gst_object_get_parent (GST_OBJECT (leaving->bin)))) {
+    gst_bin_remove (GST_BIN (parent), leaving->bin);
+    gst_object_unref (parent);
+  }
+  if (leaving->component && leaving->component->input == leaving->branch)
+    leaving->component->input = NULL;
+}
+
+static void
+leaving_free (gpointer data)
+{
+  Leaving *leaving = data;
+
+  dsl_tee_branch_free (leaving->branch);
+  gst_object_unref (leaving->bin);
+  if (leaving->component)
+    dsl_component_unref (leaving->component);
+  g_free (leaving);
+}
+
+static void
+remove_branch (DslTeeBranch * branch, GstElement * bin,
+    DslComponent * component)
+{
+  Leaving *leaving = g_new0 (Leaving, 1);
+
+  leaving->branch = branch;
+  leaving->bin = gst_object_ref (bin);
+  leaving->component = component ? dsl_component_ref (component) : NULL;
+  dsl_tee_branch_unlink (branch, leaving_unlinked, leaving, leaving_free);
+}
+
+void
+dsl_pipeline_remove_branch (DslTeeBranch * branch, GstElement * bin)
+{
+  g_return_if_fail (branch != NULL && GST_IS_ELEMENT (bin));
+  remove_branch (branch, bin, NULL);
+}
+
+/* Takes a child out of the GstPipeline; the caller drops the Child. A sink
+ * on the tee leaves once its branch is idle, without waiting here. */
 static void
 detach_child (DslPipeline * self, Child * child)
 {
   DslComponent *component = child->component;
 
-  if (child->tee_pad) {
-    unlink_tee_pad (self, child->tee_pad);
-    gst_element_release_request_pad (self->tee, child->tee_pad);
-  } else {
+  component->pipeline = NULL;
+  if (component->input) {
+    remove_branch (component->input, component->bin, component);
+    return;
+  }
+  if (component == self->source) {
     gst_element_unlink (component->bin, self->convert);
     self->source = NULL;
   }
   gst_element_set_state (component->bin, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (self->pipeline), component->bin);
-  component->pipeline = NULL;
 }
 
 static void
@@ -489,41 +550,30 @@ attach_source (DslPipeline * self, DslComponent * component)
   return DSL_RESULT_SUCCESS;
 }
 
+/* A sink with a sink pad goes on a branch of the tee; one without takes
+ * its input itself (a WebRTC Sink: from a shared stream, in its added
+ * hook), so its bin only joins the pipeline. */
 static DslReturnType
-attach_sink (DslPipeline * self, DslComponent * component, GstPad ** tee_pad)
+attach_sink (DslPipeline * self, DslComponent * component)
 {
-  GstPad *sink_pad;
-  GstPadLinkReturn link;
+  GstPad *sink_pad = gst_element_get_static_pad (component->bin, "sink");
 
-  sink_pad = gst_element_get_static_pad (component->bin, "sink");
-  if (!sink_pad) {
-    GST_ERROR ("pipeline '%s': sink '%s' has no sink pad", self->name,
-        component->name);
-    return DSL_RESULT_PIPELINE_COMPONENT_ADD_FAILED;
+  if (sink_pad) {
+    gst_object_unref (sink_pad);
+    component->input = dsl_pipeline_add_branch (self, component->bin);
+    if (!component->input) {
+      GST_ERROR ("pipeline '%s': cannot link sink '%s'", self->name,
+          component->name);
+      return DSL_RESULT_PIPELINE_COMPONENT_ADD_FAILED;
+    }
+    return DSL_RESULT_SUCCESS;
   }
   if (!gst_bin_add (GST_BIN (self->pipeline), component->bin)) {
     GST_ERROR ("pipeline '%s': cannot add the bin of '%s'", self->name,
         component->name);
-    gst_object_unref (sink_pad);
     return DSL_RESULT_PIPELINE_COMPONENT_ADD_FAILED;
   }
-  /* Running before it is linked: the tee never pushes into a flushing
-   * branch. */
   gst_element_sync_state_with_parent (component->bin);
-  *tee_pad = gst_element_request_pad_simple (self->tee, "src_%u");
-  link = *tee_pad ? gst_pad_link (*tee_pad, sink_pad) : GST_PAD_LINK_REFUSED;
-  gst_object_unref (sink_pad);
-  if (link != GST_PAD_LINK_OK) {
-    GST_ERROR ("pipeline '%s': cannot link sink '%s': %s", self->name,
-        component->name, gst_pad_link_get_name (link));
-    if (*tee_pad) {
-      gst_element_release_request_pad (self->tee, *tee_pad);
-      gst_clear_object (tee_pad);
-    }
-    gst_element_set_state (component->bin, GST_STATE_NULL);
-    gst_bin_remove (GST_BIN (self->pipeline), component->bin);
-    return DSL_RESULT_PIPELINE_COMPONENT_ADD_FAILED;
-  }
   return DSL_RESULT_SUCCESS;
 }
 
@@ -532,7 +582,6 @@ dsl_pipeline_add_component (const gchar * name, const gchar * component_name)
 {
   DslPipeline *self = find_pipeline (name);
   DslComponent *component;
-  GstPad *tee_pad = NULL;
   DslReturnType result;
   Child *child;
 
@@ -551,16 +600,19 @@ dsl_pipeline_add_component (const gchar * name, const gchar * component_name)
     return DSL_RESULT_COMPONENT_IN_USE;
   }
 
+  /* still leaving the tee of the pipeline it was removed from: now */
+  if (component->input)
+    dsl_tee_branch_unlink_now (component->input);
+
   if (component->klass->role == DSL_COMPONENT_SOURCE)
     result = attach_source (self, component);
   else
-    result = attach_sink (self, component, &tee_pad);
+    result = attach_sink (self, component);
   if (result != DSL_RESULT_SUCCESS)
     return result;
 
   child = g_new0 (Child, 1);
   child->component = dsl_component_ref (component);
-  child->tee_pad = tee_pad;
   g_ptr_array_add (self->children, child);
   component->pipeline = self;
   GST_INFO ("pipeline '%s': added %s '%s'", name,

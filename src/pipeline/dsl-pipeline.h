@@ -9,6 +9,7 @@
 #define DSL_PIPELINE_H
 
 #include "pipeline/dsl-component.h"
+#include "core/dsl-tee-branch.h"
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,16 @@ DslReturnType dsl_pipeline_add_eos_listener (const gchar * name,
     dsl_eos_listener_cb listener, gpointer client_data);
 DslReturnType dsl_pipeline_remove_eos_listener (const gchar * name,
     dsl_eos_listener_cb listener);
+
+/* For components and shared streams: adds bin (which has a "sink" pad) to
+ * the pipeline, in its state, on a new branch of the raw-video tee.
+ * Returns NULL (logged) on failure, when bin is not added. */
+DslTeeBranch *dsl_pipeline_add_branch (DslPipeline * self, GstElement * bin);
+
+/* Takes such a branch out without waiting: once it is unlinked (see
+ * dsl-tee-branch.h), bin goes to NULL and leaves its parent. Takes the
+ * branch; holds bin until then. */
+void dsl_pipeline_remove_branch (DslTeeBranch * branch, GstElement * bin);
 
 /* For components. */
 const gchar *dsl_pipeline_get_name (DslPipeline * self);

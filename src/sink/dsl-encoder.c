@@ -6,6 +6,13 @@
 
 #define GST_CAT_DEFAULT dsl_sink_debug
 
+/* The shortest time between two key frames that viewers force: every
+ * viewer's key-frame request (a new viewer, a loss, a PLI) makes one for
+ * all of them, so a hundred viewers joining at once make a few, not a
+ * hundred. Short enough for a viewer who joins to see its first frame
+ * fast. */
+#define MIN_FORCE_KEY_UNIT_INTERVAL (GST_SECOND / 4)
+
 /* What each DSL encoder value becomes. HW values try the hardware
  * encoders in order and fall back to the software one with a warning. */
 typedef struct
@@ -105,6 +112,11 @@ static void
 configure_encoder (GstElement * enc, const gchar * factory, guint bitrate,
     guint key_interval)
 {
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (enc),
+          "min-force-key-unit-interval"))
+    g_object_set (enc, "min-force-key-unit-interval",
+        (guint64) MIN_FORCE_KEY_UNIT_INTERVAL, NULL);
+
   if (g_str_equal (factory, "x264enc")) {
     /* zero latency, constrained baseline (Safari plays it) */
     gst_util_set_object_arg (G_OBJECT (enc), "tune", "zerolatency");
@@ -119,7 +131,7 @@ configure_encoder (GstElement * enc, const gchar * factory, guint bitrate,
   } else if (g_str_equal (factory, "vp8enc") || g_str_equal (factory, "vp9enc")) {
     /* real time, one thread: measured at 640x480, cpu-used=8 with one
      * thread took a third of the CPU of cpu-used=4 with two, and several
-     * encoders (one per viewer) do not fight over the cores */
+     * encoders (one per stream) do not fight over the cores */
     g_object_set (enc, "deadline", (gint64) 1, "target-bitrate", bitrate,
         "keyframe-max-dist", key_interval, "cpu-used", 8, "threads", 1,
         "error-resilient", 1, "lag-in-frames", 0, NULL);
@@ -149,8 +161,8 @@ dsl_encoder_chain_make (guint encoder, guint bitrate, guint iframe_interval,
   const EncoderSpec *spec = find_spec (encoder);
   const gchar *factory;
   g_autofree gchar *bin_name = g_strdup_printf ("%s-encoder", name);
-  GstElement *bin, *convert, *scale, *raw_caps, *enc, *parse = NULL, *pay,
-      *rtp_caps, *first, *last;
+  GstElement *bin, *convert, *scale, *raw_caps, *enc, *parse = NULL,
+      *profile = NULL, *last;
   GstCaps *caps;
   GstPad *pad;
 
@@ -162,11 +174,12 @@ dsl_encoder_chain_make (guint encoder, guint bitrate, guint iframe_interval,
   enc = make (factory, name, "encoder");
   if (spec->parser)
     parse = make (spec->parser, name, "parser");
-  pay = make (spec->payloader, name, "payloader");
-  rtp_caps = make ("capsfilter", name, "capsfilter-payloader");
+  /* x264 must be told the profile Safari needs, downstream of it */
+  if (g_str_equal (factory, "x264enc"))
+    profile = make ("capsfilter", name, "capsfilter-profile");
   if (!convert || !scale || !raw_caps || !enc || (spec->parser && !parse)
-      || !pay || !rtp_caps) {
-    GstElement *all[] = { convert, scale, raw_caps, enc, parse, pay, rtp_caps };
+      || (g_str_equal (factory, "x264enc") && !profile)) {
+    GstElement *all[] = { convert, scale, raw_caps, enc, parse, profile };
     for (gsize i = 0; i < G_N_ELEMENTS (all); i++)
       if (all[i])
         gst_object_unref (gst_object_ref_sink (all[i]));
@@ -179,51 +192,29 @@ dsl_encoder_chain_make (guint encoder, guint bitrate, guint iframe_interval,
       NULL);
   g_object_set (raw_caps, "caps", caps, NULL);
   gst_caps_unref (caps);
-
-  /* pin what the SDP offer must say before the first caps arrive */
-  if (g_str_equal (spec->encoding_name, "H264")) {
-    g_object_set (pay, "config-interval", -1, NULL);
-    gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
-    caps = gst_caps_from_string ("application/x-rtp,media=video,"
-        "encoding-name=H264,payload=96,clock-rate=90000,"
-        "packetization-mode=(string)1");
-  } else if (g_str_equal (spec->encoding_name, "H265")) {
+  /* parameter sets with every key frame: a viewer may join at any one */
+  if (parse)
     g_object_set (parse, "config-interval", -1, NULL);
-    g_object_set (pay, "config-interval", -1, NULL);
-    caps = gst_caps_from_string ("application/x-rtp,media=video,"
-        "encoding-name=H265,payload=96,clock-rate=90000");
-  } else {
-    caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
-        "video", "encoding-name", G_TYPE_STRING, spec->encoding_name,
-        "payload", G_TYPE_INT, 96, "clock-rate", G_TYPE_INT, 90000, NULL);
-  }
-  g_object_set (rtp_caps, "caps", caps, NULL);
-  gst_caps_unref (caps);
 
   bin = gst_bin_new (bin_name);
-  gst_bin_add_many (GST_BIN (bin), convert, scale, raw_caps, enc, pay,
-      rtp_caps, NULL);
-  first = convert;
-  last = rtp_caps;
-  if (parse) {
-    gst_bin_add (GST_BIN (bin), parse);
-    gst_element_link_many (convert, scale, raw_caps, enc, parse, pay,
-        rtp_caps, NULL);
-  } else {
-    gst_element_link_many (convert, scale, raw_caps, enc, pay, rtp_caps, NULL);
-  }
-  /* x264 must be told the profile Safari needs, downstream of it */
-  if (g_str_equal (factory, "x264enc")) {
-    GstElement *profile = make ("capsfilter", name, "capsfilter-profile");
+  gst_bin_add_many (GST_BIN (bin), convert, scale, raw_caps, enc, NULL);
+  gst_element_link_many (convert, scale, raw_caps, enc, NULL);
+  last = enc;
+  if (profile) {
     caps = gst_caps_from_string ("video/x-h264,profile=constrained-baseline");
     g_object_set (profile, "caps", caps, NULL);
     gst_caps_unref (caps);
     gst_bin_add (GST_BIN (bin), profile);
-    gst_element_unlink (enc, parse);
-    gst_element_link_many (enc, profile, parse, NULL);
+    gst_element_link (last, profile);
+    last = profile;
+  }
+  if (parse) {
+    gst_bin_add (GST_BIN (bin), parse);
+    gst_element_link (last, parse);
+    last = parse;
   }
 
-  pad = gst_element_get_static_pad (first, "sink");
+  pad = gst_element_get_static_pad (convert, "sink");
   gst_element_add_pad (bin, gst_ghost_pad_new ("sink", pad));
   gst_object_unref (pad);
   pad = gst_element_get_static_pad (last, "src");
@@ -234,7 +225,58 @@ dsl_encoder_chain_make (guint encoder, guint bitrate, guint iframe_interval,
   chain->encoder = enc;
   chain->raw_caps = raw_caps;
   chain->encoding_name = spec->encoding_name;
+  chain->payloader = spec->payloader;
   return TRUE;
+}
+
+GstElement *
+dsl_encoder_payloader_new (const DslEncoderChain * chain, guint payload_type,
+    const gchar * name)
+{
+  g_autofree gchar *bin_name = g_strdup_printf ("%s-payloader", name);
+  GstElement *bin, *pay, *rtp_caps;
+  GstCaps *caps;
+  GstPad *pad;
+
+  g_return_val_if_fail (chain != NULL && chain->payloader != NULL, NULL);
+  g_return_val_if_fail (payload_type >= 96 && payload_type <= 127, NULL);
+  pay = make (chain->payloader, name, "payloader");
+  rtp_caps = make ("capsfilter", name, "capsfilter-payloader");
+  if (!pay || !rtp_caps) {
+    if (pay)
+      gst_object_unref (gst_object_ref_sink (pay));
+    if (rtp_caps)
+      gst_object_unref (gst_object_ref_sink (rtp_caps));
+    return NULL;
+  }
+  /* small packets: the viewer may be behind a tunnel or a TURN relay */
+  g_object_set (pay, "mtu", 1200, NULL);
+  /* pin what the SDP offer must say before the first caps arrive */
+  caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
+      "video", "encoding-name", G_TYPE_STRING, chain->encoding_name,
+      "payload", G_TYPE_INT, (gint) payload_type, "clock-rate", G_TYPE_INT,
+      90000, NULL);
+  if (g_str_equal (chain->encoding_name, "H264")) {
+    g_object_set (pay, "config-interval", -1, NULL);
+    gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
+    gst_caps_set_simple (caps, "packetization-mode", G_TYPE_STRING, "1",
+        NULL);
+  } else if (g_str_equal (chain->encoding_name, "H265")) {
+    g_object_set (pay, "config-interval", -1, NULL);
+  }
+  g_object_set (rtp_caps, "caps", caps, NULL);
+  gst_caps_unref (caps);
+
+  bin = gst_bin_new (bin_name);
+  gst_bin_add_many (GST_BIN (bin), pay, rtp_caps, NULL);
+  gst_element_link (pay, rtp_caps);
+  pad = gst_element_get_static_pad (pay, "sink");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("sink", pad));
+  gst_object_unref (pad);
+  pad = gst_element_get_static_pad (rtp_caps, "src");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("src", pad));
+  gst_object_unref (pad);
+  return bin;
 }
 
 void

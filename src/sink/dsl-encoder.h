@@ -1,5 +1,7 @@
-/* dsl-encoder.h - the encode-and-payload chain of an Encode Sink, for each
- * DSL_ENCODER_* value, on plain GStreamer. */
+/* dsl-encoder.h - what each DSL_ENCODER_* value becomes on plain
+ * GStreamer: the encode chain a shared stream runs once (raw video in, an
+ * elementary stream with parameter sets at every key frame out), and the
+ * payloader each viewer gets. */
 #ifndef DSL_ENCODER_H
 #define DSL_ENCODER_H
 
@@ -10,10 +12,11 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  GstElement *bin;          /* floating; sink: raw video, src: RTP */
+  GstElement *bin;          /* floating; sink: raw video, src: encoded */
   GstElement *encoder;      /* borrowed, inside bin */
   GstElement *raw_caps;     /* borrowed: the capsfilter before the encoder */
   const gchar *encoding_name;   /* "H264", "H265", "VP8", "VP9" */
+  const gchar *payloader;   /* its RTP payloader's factory */
 } DslEncoderChain;
 
 /* Below this, encoders give no picture at all (bitrate is in bit/s). */
@@ -29,6 +32,12 @@ gboolean dsl_encoder_bitrate_is_valid (guint bitrate);
  * frames (0: 30). Returns FALSE (and logs) when an element is missing. */
 gboolean dsl_encoder_chain_make (guint encoder, guint bitrate,
     guint iframe_interval, const gchar * name, DslEncoderChain * chain);
+
+/* A new floating bin "payloader ! capsfilter" (sink: the chain's output,
+ * src: RTP with payload_type, 96..127), or NULL (logged). name prefixes
+ * the element names. */
+GstElement *dsl_encoder_payloader_new (const DslEncoderChain * chain,
+    guint payload_type, const gchar * name);
 
 /* Sets the raw size the encoder gets (0, 0: the source's size). */
 void dsl_encoder_chain_set_dimensions (DslEncoderChain * chain, guint width,

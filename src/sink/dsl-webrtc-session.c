@@ -5,7 +5,8 @@
 #include "server/dsl-websocket-server.h"
 #include "core/dsl-context.h"
 #include "core/dsl-log.h"
-#include "core/dsl-pad-util.h"
+#include "core/dsl-tee-branch.h"
+#include "sink/dsl-encoder.h"
 
 #include <gst/webrtc/webrtc.h>
 #include <nice/nice.h>
@@ -13,7 +14,10 @@
 #define GST_CAT_DEFAULT dsl_session_debug
 
 #define DEFAULT_ANSWER_TIMEOUT_MS 15000
-#define UNLINK_TIMEOUT_MS 1000
+/* what our offer says: the payloader is this viewer's own */
+#define PAYLOAD_TYPE 96
+/* a viewer further behind than this drops (see resync) */
+#define QUEUE_MAX_TIME (GST_SECOND / 2)
 /* the longest a closed session waits for webrtcbin's operations */
 #define TEARDOWN_WAIT_MS 5000
 
@@ -30,14 +34,17 @@ struct _DslWebrtcSession
   GPtrArray *early_candidates;
   guint operations;            /* webrtcbin operations under way */
   gboolean teardown_waiting;   /* closed: the teardown waits for them */
+  gint resync;                 /* atomic: dropping until a key frame */
+  DslSharedStream *stream;     /* reference until the teardown */
 
   /* main context only */
   SoupWebsocketConnection *connection;
-  GstBin *bin;
-  GstElement *tee;
-  GstPad *tee_pad;
+  GstBin *bin;                 /* the stream's */
+  DslTeeBranch *branch;        /* on the stream's tee, until unlinked */
   GstElement *queue;
+  GstElement *payloader;
   gboolean closed;
+  gboolean unlinked;
   gboolean torn_down;
   guint teardown_timeout;
   gboolean awaiting_answer;
@@ -195,7 +202,7 @@ dsl_webrtc_session_unref (DslWebrtcSession * self)
 {
   if (!g_atomic_int_dec_and_test (&self->ref_count))
     return;
-  g_warn_if_fail (self->closed);
+  g_warn_if_fail (self->closed && self->torn_down);
   g_mutex_clear (&self->lock);
   g_ptr_array_unref (self->early_candidates);
   /* The last reference may go on a webrtcbin thread (a promise's destroy
@@ -488,6 +495,10 @@ connection_state_cb (GstElement * webrtcbin, GParamSpec * pspec, gpointer data)
 
   g_object_get (webrtcbin, "connection-state", &state, NULL);
   GST_DEBUG ("%s: peer connection state %d", self->name, state);
+  /* What went out before DTLS-SRTP was up never reached the viewer: its
+   * first frame must be a key frame sent from now on. */
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
+    dsl_shared_stream_request_key_frame (self->stream);
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
     hand_over (self, HANDOVER_FAILURE, g_strdup ("ICE or DTLS failed"));
 }
@@ -598,23 +609,69 @@ closed_cb (SoupWebsocketConnection * connection, gpointer data)
 
 /* ------------------------------------------------------------------ */
 
+/* ------------------------------------------------------------------ */
+/* A viewer that falls behind: its leaky queue dropped frames, so what
+ * follows cannot be decoded until the next key frame. Drop until then,
+ * and ask for one (the encoder spaces them). Other viewers never wait. */
+
+/* streaming thread (the tee's) */
+static void
+queue_overrun_cb (GstElement * queue, gpointer data)
+{
+  DslWebrtcSession *self = data;
+
+  if (g_atomic_int_compare_and_exchange (&self->resync, 0, 1)) {
+    GST_INFO ("%s: the viewer fell behind: waiting for a key frame",
+        self->name);
+    dsl_shared_stream_request_key_frame (self->stream);
+  }
+}
+
+/* streaming thread (the queue's) */
+static GstPadProbeReturn
+resync_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  DslWebrtcSession *self = data;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+  if (!g_atomic_int_get (&self->resync))
+    return GST_PAD_PROBE_OK;
+  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT))
+    return GST_PAD_PROBE_DROP;
+  g_atomic_int_set (&self->resync, 0);
+  return GST_PAD_PROBE_OK;
+}
+
+/* streaming thread (the tee's): a serialized query waits in the queue until
+ * webrtcbin answers it, and webrtcbin blocks its input until it is
+ * negotiated, so one viewer that never answers the offer would hold the
+ * tee, and every other viewer, on an allocation query. The branch answers
+ * them itself: it needs nothing from upstream's allocation. */
+static GstPadProbeReturn
+serialized_query_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  if (GST_QUERY_IS_SERIALIZED (GST_PAD_PROBE_INFO_QUERY (info)))
+    return GST_PAD_PROBE_HANDLED;
+  return GST_PAD_PROBE_OK;
+}
+
 DslWebrtcSession *
 dsl_webrtc_session_new (const gchar * name,
-    SoupWebsocketConnection * connection, GstBin * bin, GstElement * tee,
+    SoupWebsocketConnection * connection, DslSharedStream * stream,
     const DslWebrtcSessionConfig * config,
     DslWebrtcSessionFailedFunc failed, DslWebrtcSessionClosedFunc closed,
     gpointer user_data)
 {
   DslWebrtcSession *self = g_new0 (DslWebrtcSession, 1);
   GstWebRTCRTPTransceiver *transceiver = NULL;
-  GstPad *queue_sink;
+  GstPad *pad;
 
   self->ref_count = 1;
   self->name = g_strdup (name);
   g_mutex_init (&self->lock);
   self->early_candidates = g_ptr_array_new_with_free_func (g_free);
-  self->bin = gst_object_ref (bin);
-  self->tee = gst_object_ref (tee);
+  self->stream = dsl_shared_stream_ref (stream);
+  self->bin = gst_object_ref (dsl_shared_stream_get_bin (stream));
   self->failed = failed;
   self->closed_func = closed;
   self->user_data = user_data;
@@ -622,7 +679,9 @@ dsl_webrtc_session_new (const gchar * name,
   self->queue = gst_element_factory_make ("queue", NULL);
   /* a slow viewer drops frames instead of stalling the others */
   g_object_set (self->queue, "leaky", 2, "max-size-buffers", 0,
-      "max-size-bytes", 0, "max-size-time", (guint64) GST_SECOND / 2, NULL);
+      "max-size-bytes", 0, "max-size-time", (guint64) QUEUE_MAX_TIME, NULL);
+  self->payloader = dsl_encoder_payloader_new (dsl_shared_stream_get_chain
+      (stream), PAYLOAD_TYPE, name);
   self->webrtcbin = gst_element_factory_make ("webrtcbin", NULL);
   gst_util_set_object_arg (G_OBJECT (self->webrtcbin), "bundle-policy",
       "max-bundle");
@@ -632,17 +691,33 @@ dsl_webrtc_session_new (const gchar * name,
     g_object_set (self->webrtcbin, "turn-server", config->turn_server, NULL);
   apply_ice_config (self->webrtcbin);
 
-  gst_bin_add_many (bin, self->queue, self->webrtcbin, NULL);
+  gst_bin_add_many (self->bin, self->queue, self->payloader, self->webrtcbin,
+      NULL);
   gst_object_ref (self->queue);
+  gst_object_ref (self->payloader);
   gst_object_ref (self->webrtcbin);
-  if (!gst_element_link_pads (self->queue, "src", self->webrtcbin, "sink_%u"))
+  if (!gst_element_link (self->queue, self->payloader)
+      || !gst_element_link_pads (self->payloader, "src", self->webrtcbin,
+          "sink_%u"))
     GST_ERROR ("%s: could not link to webrtcbin", name);
   g_signal_emit_by_name (self->webrtcbin, "get-transceiver", 0, &transceiver);
   if (transceiver) {
+    /* NACK and retransmission per viewer, inside its webrtcbin: a loss
+     * costs that viewer a resend, not everybody a key frame */
     g_object_set (transceiver, "direction",
-        GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, NULL);
+        GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "do-nack", TRUE, NULL);
     gst_object_unref (transceiver);
   }
+  g_signal_connect (self->queue, "overrun", G_CALLBACK (queue_overrun_cb),
+      self);
+  pad = gst_element_get_static_pad (self->queue, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, resync_probe, self,
+      NULL);
+  gst_object_unref (pad);
+  pad = gst_element_get_static_pad (self->queue, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      serialized_query_probe, NULL, NULL);
+  gst_object_unref (pad);
 
   g_signal_connect_data (self->webrtcbin, "on-negotiation-needed",
       G_CALLBACK (negotiation_needed_cb), dsl_webrtc_session_ref (self),
@@ -659,21 +734,24 @@ dsl_webrtc_session_new (const gchar * name,
   g_signal_connect (connection, "closed", G_CALLBACK (closed_cb), self);
 
   gst_element_sync_state_with_parent (self->webrtcbin);
+  gst_element_sync_state_with_parent (self->payloader);
   gst_element_sync_state_with_parent (self->queue);
-  self->tee_pad = gst_element_request_pad_simple (tee, "src_%u");
-  queue_sink = gst_element_get_static_pad (self->queue, "sink");
-  if (gst_pad_link (self->tee_pad, queue_sink) != GST_PAD_LINK_OK)
-    GST_ERROR ("%s: could not link to the tee", name);
-  gst_object_unref (queue_sink);
+  pad = gst_element_get_static_pad (self->queue, "sink");
+  self->branch = dsl_tee_branch_new (dsl_shared_stream_get_tee (stream), pad);
+  gst_object_unref (pad);
+  self->unlinked = self->branch == NULL;
+  dsl_shared_stream_add_viewer (stream);
   GST_INFO ("%s: session started", name);
   return self;
 }
 
-/* Main context, once: webrtcbin and its queue to NULL and out of the
- * sink's bin. */
+/* Main context, once: the branch (queue, payloader, webrtcbin) to NULL
+ * and out of the stream's bin. */
 static void
 teardown (DslWebrtcSession * self)
 {
+  GstElement *elements[] = { self->webrtcbin, self->payloader, self->queue };
+
   if (self->torn_down)
     return;
   self->torn_down = TRUE;
@@ -687,13 +765,52 @@ teardown (DslWebrtcSession * self)
     g_source_remove (self->teardown_timeout);
     self->teardown_timeout = 0;
   }
-  gst_element_set_state (self->webrtcbin, GST_STATE_NULL);
-  gst_element_set_state (self->queue, GST_STATE_NULL);
+  g_signal_handlers_disconnect_by_data (self->queue, self);
+  for (gsize i = 0; i < G_N_ELEMENTS (elements); i++)
+    gst_element_set_state (elements[i], GST_STATE_NULL);
   g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
-  gst_bin_remove_many (self->bin, self->queue, self->webrtcbin, NULL);
+  gst_bin_remove_many (self->bin, self->queue, self->payloader,
+      self->webrtcbin, NULL);
   gst_clear_object (&self->queue);
+  gst_clear_object (&self->payloader);
   gst_clear_object (&self->bin);
+  dsl_shared_stream_remove_viewer (self->stream);
+  g_clear_pointer (&self->stream, dsl_shared_stream_unref);
   GST_DEBUG ("%s: webrtcbin torn down", self->name);
+}
+
+/* Main context: once the branch is off the tee, tear it down when
+ * webrtcbin has no operation under way (see op_begin). */
+static void
+try_teardown (DslWebrtcSession * self)
+{
+  gboolean wait;
+
+  if (self->torn_down || !self->unlinked)
+    return;
+  g_mutex_lock (&self->lock);
+  wait = self->teardown_waiting = self->operations > 0;
+  g_mutex_unlock (&self->lock);
+  if (!wait) {
+    teardown (self);
+    return;
+  }
+  GST_DEBUG ("%s: webrtcbin has operations under way: tearing it down "
+      "once they are over", self->name);
+  if (!self->teardown_timeout)
+    self->teardown_timeout = dsl_context_timeout (TEARDOWN_WAIT_MS,
+        teardown_timeout_cb, dsl_webrtc_session_ref (self),
+        (GDestroyNotify) dsl_webrtc_session_unref);
+}
+
+static void
+branch_unlinked_cb (gpointer data)
+{
+  DslWebrtcSession *self = data;
+
+  self->unlinked = TRUE;
+  g_clear_pointer (&self->branch, dsl_tee_branch_free);
+  try_teardown (self);
 }
 
 void
@@ -716,28 +833,20 @@ dsl_webrtc_session_close (DslWebrtcSession * self, gushort code,
     dsl_websocket_close_and_release (self->connection, code, reason);
   g_clear_object (&self->connection);
 
-  /* Take the branch out of the running tee; stop it here, on the main
-   * context, never inside a webrtcbin callback, once webrtcbin has no
-   * operation under way (see op_begin). Meanwhile the branch keeps its
-   * state whatever its parent does (the sink may be removed at once). */
-  dsl_pad_unlink_when_idle (self->tee_pad, UNLINK_TIMEOUT_MS);
-  gst_element_release_request_pad (self->tee, self->tee_pad);
-  gst_clear_object (&self->tee_pad);
-  gst_clear_object (&self->tee);
+  /* Take the branch off the running tee without waiting, then stop it
+   * here, on the main context, never inside a webrtcbin callback, once
+   * webrtcbin has no operation under way (see op_begin). Meanwhile the
+   * branch keeps its state whatever its parent does (the sink or the
+   * stream may leave the pipeline at once). */
   gst_element_set_locked_state (self->webrtcbin, TRUE);
+  gst_element_set_locked_state (self->payloader, TRUE);
   gst_element_set_locked_state (self->queue, TRUE);
-  g_mutex_lock (&self->lock);
-  self->teardown_waiting = self->operations > 0;
-  g_mutex_unlock (&self->lock);
-  if (self->teardown_waiting) {
-    GST_DEBUG ("%s: webrtcbin has operations under way: tearing it down "
-        "once they are over", self->name);
-    self->teardown_timeout = dsl_context_timeout (TEARDOWN_WAIT_MS,
-        teardown_timeout_cb, dsl_webrtc_session_ref (self),
+  if (self->branch)
+    dsl_tee_branch_unlink (self->branch, branch_unlinked_cb,
+        dsl_webrtc_session_ref (self),
         (GDestroyNotify) dsl_webrtc_session_unref);
-  } else {
-    teardown (self);
-  }
+  else
+    try_teardown (self);
 
   if (self->closed_func)
     self->closed_func (self, self->user_data);

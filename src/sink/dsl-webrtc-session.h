@@ -1,5 +1,8 @@
 /* dsl-webrtc-session.h - one viewer of a WebRTC Sink: its WebSocket, and a
- * fresh `queue ! webrtcbin` branch on the sink's RTP tee.
+ * fresh `queue ! payloader ! webrtcbin` branch on its shared stream's tee
+ * of encoded video: its own payload type, SSRC and retransmissions, and a
+ * leaky queue, so a viewer that falls behind drops (then waits for a key
+ * frame) and never holds the others back.
  *
  * A session is reference-counted: the sink holds one reference, and every
  * piece of work handed over from webrtcbin's threads holds another, so
@@ -11,6 +14,7 @@
 
 #include <gst/gst.h>
 #include <libsoup/soup.h>
+#include "stream/dsl-shared-stream.h"
 
 G_BEGIN_DECLS
 
@@ -31,17 +35,20 @@ typedef void (*DslWebrtcSessionFailedFunc) (DslWebrtcSession * session,
 typedef void (*DslWebrtcSessionClosedFunc) (DslWebrtcSession * session,
     gpointer user_data);
 
-/* Builds the branch inside bin, links it to tee, and starts listening to
- * connection. The callbacks get user_data, which must outlive the
+/* Builds the branch inside the stream's bin, links it to its tee, counts
+ * itself as one of its viewers until it is torn down, and starts listening
+ * to connection. The callbacks get user_data, which must outlive the
  * session's open life (the owner closes the session before it goes). */
 DslWebrtcSession *dsl_webrtc_session_new (const gchar * name,
-    SoupWebsocketConnection * connection, GstBin * bin, GstElement * tee,
+    SoupWebsocketConnection * connection, DslSharedStream * stream,
     const DslWebrtcSessionConfig * config,
     DslWebrtcSessionFailedFunc failed, DslWebrtcSessionClosedFunc closed,
     gpointer user_data);
 
-/* Closes the WebSocket with code and reason and tears the branch down;
- * calls the closed callback. Does nothing if already closed. */
+/* Closes the WebSocket with code and reason and starts taking the branch
+ * down (it is gone once it is off the tee and webrtcbin's operations are
+ * over, without waiting here); calls the closed callback. Does nothing if
+ * already closed. */
 void dsl_webrtc_session_close (DslWebrtcSession * self, gushort code,
     const gchar * reason);
 

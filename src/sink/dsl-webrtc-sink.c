@@ -2,6 +2,7 @@
 #include "sink/dsl-webrtc-sink.h"
 #include "sink/dsl-encoder.h"
 #include "sink/dsl-webrtc-session.h"
+#include "stream/dsl-shared-stream.h"
 #include "server/dsl-websocket-server.h"
 #include "pipeline/dsl-pipeline.h"
 #include "core/dsl-context.h"
@@ -15,12 +16,11 @@ struct _DslWebrtcSink
 {
   DslComponent component;
   DslSignalingTransceiver transceiver;
-  guint encoder, bitrate, iframe_interval, width, height;
+  DslStreamSettings settings;
+  gboolean own_encoder;                /* extension: not shared */
   gchar *stun_server, *turn_server;
   wchar_t *stun_wide, *turn_wide;      /* what servers_get returns */
-  DslEncoderChain chain;
-  GstElement *valve;
-  GstElement *tee;
+  DslSharedStream *stream;             /* while in a Pipeline */
   DslWebrtcSession *session;           /* the connection, or NULL */
   guint closed_pending;                /* CLOSED notifications not yet run */
   guint sessions_started;
@@ -103,7 +103,6 @@ session_closed (DslWebrtcSession * session, gpointer data)
 
   if (self->session != session)
     return;
-  g_object_set (self->valve, "drop", TRUE, NULL);
   self->session = NULL;
   dsl_webrtc_session_unref (session);
   notify (self, DSL_SOCKET_CONNECTION_STATE_CLOSED);
@@ -127,8 +126,7 @@ transceiver_is_available (DslSignalingTransceiver * t)
   /* A sink whose connection closed is not available again until its
    * CLOSED listeners have run: a listener that deletes the sink must
    * never see a second connection land on it. */
-  return self->component.pipeline && !self->session
-      && self->closed_pending == 0;
+  return self->stream && !self->session && self->closed_pending == 0;
 }
 
 static void
@@ -141,11 +139,8 @@ transceiver_connect (DslSignalingTransceiver * t,
       self->component.name, ++self->sessions_started);
 
   GST_INFO ("'%s': connected on %s", self->component.name, path);
-  self->session = dsl_webrtc_session_new (name, connection,
-      GST_BIN (self->component.bin), self->tee, &config, session_failed,
-      session_closed, self);
-  g_object_set (self->valve, "drop", FALSE, NULL);
-  dsl_encoder_chain_request_key_frame (&self->chain);
+  self->session = dsl_webrtc_session_new (name, connection, self->stream,
+      &config, session_failed, session_closed, self);
   notify (self, DSL_SOCKET_CONNECTION_STATE_INITIATED);
 }
 
@@ -165,11 +160,27 @@ static const DslSignalingTransceiverInterface transceiver_iface = {
 /* ------------------------------------------------------------------ */
 /* Component */
 
+/* Attaches to the stream of the pipeline with our settings (one of our
+ * own with own_encoder), or moves to it. */
+static void
+attach_stream (DslWebrtcSink * self, DslPipeline * pipeline)
+{
+  if (self->stream)
+    dsl_shared_stream_release (g_steal_pointer (&self->stream));
+  if (pipeline)
+    self->stream = dsl_shared_stream_acquire (pipeline, &self->settings,
+        self->own_encoder ? self : NULL);
+}
+
 static void
 sink_added (DslComponent * component, DslPipeline * pipeline)
 {
   DslWebrtcSink *self = (DslWebrtcSink *) component;
 
+  attach_stream (self, pipeline);
+  if (!self->stream)
+    GST_ERROR ("'%s': no encoded stream: no viewer can connect",
+        component->name);
   dsl_websocket_server_add_transceiver (dsl_websocket_server_get (),
       &self->transceiver);
   self->registered = TRUE;
@@ -192,6 +203,7 @@ sink_removing (DslComponent * component, DslPipeline * pipeline)
 
   close_session (self, DSL_CLOSE_GOING_AWAY, "the WebRTC Sink was removed");
   unregister (self);
+  attach_stream (self, NULL);
 }
 
 static void
@@ -208,6 +220,7 @@ sink_finalize (DslComponent * component)
 
   close_session (self, DSL_CLOSE_GOING_AWAY, "the WebRTC Sink was deleted");
   unregister (self);
+  attach_stream (self, NULL);
   dsl_listeners_free (self->listeners);
   g_free (self->stun_server);
   g_free (self->turn_server);
@@ -248,8 +261,6 @@ dsl_webrtc_sink_create (const gchar * name, const gchar * stun_server,
 {
   DslWebrtcSink *self;
   DslEncoderChain chain;
-  GstElement *bin, *queue, *valve, *tee;
-  GstPad *pad;
 
   if (dsl_component_name_in_use (name)) {
     GST_ERROR ("a component named '%s' exists already", name);
@@ -259,42 +270,30 @@ dsl_webrtc_sink_create (const gchar * name, const gchar * stun_server,
     return DSL_RESULT_SINK_ENCODER_VALUE_INVALID;
   if (!dsl_encoder_bitrate_is_valid (bitrate))
     return DSL_RESULT_INVALID_INPUT_PARAM;
+  /* say now, not when a pipeline plays, that an element is missing */
   if (!dsl_encoder_chain_make (encoder, bitrate, iframe_interval, name, &chain))
     return DSL_RESULT_SINK_THREW_EXCEPTION;
+  gst_object_unref (gst_object_ref_sink (chain.bin));
   {
     g_autoptr (GstElementFactory) webrtcbin =
         gst_element_factory_find ("webrtcbin");
     if (!webrtcbin) {
       GST_ERROR ("webrtcbin is missing: install gstreamer1.0-plugins-bad and "
           "gstreamer1.0-nice");
-      gst_object_unref (gst_object_ref_sink (chain.bin));
       return DSL_RESULT_SINK_THREW_EXCEPTION;
     }
   }
 
-  bin = gst_bin_new (name);
-  queue = gst_element_factory_make ("queue", NULL);
-  g_object_set (queue, "leaky", 2, "max-size-buffers", 3, "max-size-bytes", 0,
-      "max-size-time", (guint64) 0, NULL);
-  valve = gst_element_factory_make ("valve", NULL);
-  g_object_set (valve, "drop", TRUE, NULL);
-  tee = gst_element_factory_make ("tee", NULL);
-  g_object_set (tee, "allow-not-linked", TRUE, NULL);
-  gst_bin_add_many (GST_BIN (bin), queue, valve, chain.bin, tee, NULL);
-  gst_element_link_many (queue, valve, chain.bin, tee, NULL);
-  pad = gst_element_get_static_pad (queue, "sink");
-  gst_element_add_pad (bin, gst_ghost_pad_new ("sink", pad));
-  gst_object_unref (pad);
-
+  /* The bin stays empty: the viewers' branches live in the shared
+   * stream's bin (dsl-shared-stream.h), and it has no sink pad, so the
+   * Pipeline leaves its input to us (see attach_stream). */
   self = g_new0 (DslWebrtcSink, 1);
-  dsl_component_init (&self->component, &webrtc_sink_class, name, bin);
+  dsl_component_init (&self->component, &webrtc_sink_class, name,
+      gst_bin_new (name));
   self->transceiver.iface = &transceiver_iface;
-  self->encoder = encoder;
-  self->bitrate = bitrate;
-  self->iframe_interval = iframe_interval;
-  self->chain = chain;
-  self->valve = valve;
-  self->tee = tee;
+  self->settings.encoder = encoder;
+  self->settings.bitrate = bitrate;
+  self->settings.iframe_interval = iframe_interval;
   self->listeners = dsl_listeners_new ();
   store_servers (self, stun_server, turn_server);
   dsl_component_register (&self->component);
@@ -376,17 +375,17 @@ void
 dsl_webrtc_sink_get_encode_settings (DslWebrtcSink * self, guint * encoder,
     guint * bitrate, guint * iframe_interval)
 {
-  *encoder = self->encoder;
-  *bitrate = self->bitrate;
-  *iframe_interval = self->iframe_interval;
+  *encoder = self->settings.encoder;
+  *bitrate = self->settings.bitrate;
+  *iframe_interval = self->settings.iframe_interval;
 }
 
 void
 dsl_webrtc_sink_get_dimensions (DslWebrtcSink * self, guint * width,
     guint * height)
 {
-  *width = self->width;
-  *height = self->height;
+  *width = self->settings.width;
+  *height = self->settings.height;
 }
 
 DslReturnType
@@ -403,8 +402,37 @@ dsl_webrtc_sink_set_dimensions (DslWebrtcSink * self, guint width,
         self->component.name, width, height);
     return DSL_RESULT_SINK_SET_FAILED;
   }
-  self->width = width;
-  self->height = height;
-  dsl_encoder_chain_set_dimensions (&self->chain, width, height);
+  self->settings.width = width;
+  self->settings.height = height;
+  if (self->stream)
+    attach_stream (self, self->component.pipeline);
   return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_webrtc_sink_set_own_encoder (DslWebrtcSink * self, gboolean own)
+{
+  if (self->session) {
+    GST_ERROR ("'%s': cannot change encoders while a viewer is connected",
+        self->component.name);
+    return DSL_RESULT_SINK_SET_FAILED;
+  }
+  self->own_encoder = own;
+  if (self->stream)
+    attach_stream (self, self->component.pipeline);
+  GST_INFO ("'%s': %s", self->component.name, own ? "an encoder of its own" :
+      "shares the encoder of its settings");
+  return DSL_RESULT_SUCCESS;
+}
+
+gboolean
+dsl_webrtc_sink_get_own_encoder (DslWebrtcSink * self)
+{
+  return self->own_encoder;
+}
+
+DslSharedStream *
+dsl_webrtc_sink_get_stream (DslWebrtcSink * self)
+{
+  return self->stream;
 }

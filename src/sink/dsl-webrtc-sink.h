@@ -1,12 +1,13 @@
 /* dsl-webrtc-sink.h - the WebRTC Sink: an Encode Sink component that is
  * also a Signaling Transceiver.
  *
- *   ghost sink -> queue -> valve -> [convert, scale, encode, payload] -> tee
- *                                                          tee -> session (queue ! webrtcbin)
- *
- * The valve stays shut while no viewer is connected, so an idle sink does
- * not encode. Each connection gets a fresh session (webrtcbin); the tee
- * leaves room for several connections to share one encoded stream later.
+ * While it belongs to a Pipeline it is attached to that Pipeline's shared
+ * stream for its encode settings (encoder, bitrate, key-frame interval,
+ * dimensions; dsl-shared-stream.h), so the sinks of one Pipeline with the
+ * same settings run one encoder between them. A sink that changes its
+ * settings moves to the stream of its new ones; one with own_encoder set
+ * (extension) gets a stream nobody shares. Each connection gets a fresh
+ * session (its own payloader and webrtcbin) on the stream.
  * Every function runs with the main context held.
  */
 #ifndef DSL_WEBRTC_SINK_H
@@ -41,6 +42,15 @@ void dsl_webrtc_sink_get_dimensions (DslWebrtcSink * self, guint * width,
     guint * height);
 DslReturnType dsl_webrtc_sink_set_dimensions (DslWebrtcSink * self,
     guint width, guint height);
+
+/* Extension: an encoder of the sink's own (TRUE) instead of the one it
+ * shares (FALSE, the default). Refused while a viewer is connected. */
+DslReturnType dsl_webrtc_sink_set_own_encoder (DslWebrtcSink * self,
+    gboolean own);
+gboolean dsl_webrtc_sink_get_own_encoder (DslWebrtcSink * self);
+
+/* The stream it is attached to (borrowed), or NULL outside a Pipeline. */
+struct _DslSharedStream *dsl_webrtc_sink_get_stream (DslWebrtcSink * self);
 
 G_END_DECLS
 

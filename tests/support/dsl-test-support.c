@@ -524,12 +524,26 @@ pad_counter_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 }
 
 DslTestPadCounter *
+dsl_test_pad_counter_new_for_pad (GstPad * pad)
+{
+  DslTestPadCounter *self = g_rc_box_new0 (DslTestPadCounter);
+
+  g_assert_nonnull (pad);
+  self->pad = gst_object_ref (pad);
+  self->probe = gst_pad_add_probe (self->pad, GST_PAD_PROBE_TYPE_BUFFER |
+      GST_PAD_PROBE_TYPE_BUFFER_LIST, pad_counter_probe,
+      g_rc_box_acquire (self), (GDestroyNotify) g_rc_box_release);
+  return self;
+}
+
+DslTestPadCounter *
 dsl_test_pad_counter_new (const gchar * component, const gchar * element,
     const gchar * pad)
 {
-  DslTestPadCounter *self = g_rc_box_new0 (DslTestPadCounter);
+  DslTestPadCounter *self;
   DslComponent *c;
   GstElement *e;
+  GstPad *p;
 
   dsl_context_enter ();
   c = dsl_component_find (component);
@@ -537,12 +551,10 @@ dsl_test_pad_counter_new (const gchar * component, const gchar * element,
   e = gst_bin_get_by_name (GST_BIN (c->bin), element);
   dsl_context_leave ();
   g_assert_nonnull (e);
-  self->pad = gst_element_get_static_pad (e, pad);
+  p = gst_element_get_static_pad (e, pad);
   gst_object_unref (e);
-  g_assert_nonnull (self->pad);
-  self->probe = gst_pad_add_probe (self->pad, GST_PAD_PROBE_TYPE_BUFFER |
-      GST_PAD_PROBE_TYPE_BUFFER_LIST, pad_counter_probe,
-      g_rc_box_acquire (self), (GDestroyNotify) g_rc_box_release);
+  self = dsl_test_pad_counter_new_for_pad (p);
+  gst_object_unref (p);
   return self;
 }
 

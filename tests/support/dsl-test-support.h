@@ -4,6 +4,7 @@
 #ifndef DSL_TEST_SUPPORT_H
 #define DSL_TEST_SUPPORT_H
 
+#include <gst/gst.h>
 #include <libsoup/soup.h>
 #include <json-glib/json-glib.h>
 #include "DslApi.h"
@@ -111,6 +112,7 @@ void dsl_test_receiver_assert_peer (DslTestReceiver * self, guint i,
  * moment it is made; the count is safe to read from any thread. */
 typedef struct _DslTestPadCounter DslTestPadCounter;
 
+DslTestPadCounter *dsl_test_pad_counter_new_for_pad (GstPad * pad);
 DslTestPadCounter *dsl_test_pad_counter_new (const gchar * component,
     const gchar * element, const gchar * pad);
 guint64 dsl_test_pad_counter_get (DslTestPadCounter * self);
