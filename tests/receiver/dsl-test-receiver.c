@@ -614,8 +614,8 @@ send_answer_cb (gpointer data)
   PeerTask *t = data;
   gboolean sent;
 
-  if (t->peer->app->janus) {
-    sent = janus_start (t->peer, t->text);
+  if (t->peer->app->janus) {     /* not once we have hung up */
+    sent = t->peer->janus_handle != 0 && janus_start (t->peer, t->text);
   } else {
     gchar *msg = make_answer_msg (t->text);
 
@@ -635,7 +635,8 @@ send_candidate_cb (gpointer data)
   PeerTask *t = data;
 
   if (t->peer->app->janus) {
-    janus_trickle (t->peer, t->mline, t->text);
+    if (t->peer->janus_handle != 0)     /* not once we have hung up */
+      janus_trickle (t->peer, t->mline, t->text);
   } else if (t->text != NULL) {
     gchar *msg = make_ice_msg (t->mline, t->text);
 
