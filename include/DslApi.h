@@ -273,6 +273,19 @@ DslReturnType dsl_sink_encode_dimensions_get(const wchar_t* name,
 DslReturnType dsl_sink_encode_dimensions_set(const wchar_t* name,
     uint width, uint height);
 
+/**
+ * extension: whether a WebRTC Sink shares its encoder. By default (TRUE)
+ * the WebRTC Sinks of one Pipeline with the same encode settings (encoder,
+ * bitrate, iframe interval, dimensions) run one encoder between them, and
+ * every viewer gets the same pictures; FALSE gives the sink an encoder of
+ * its own (e.g. for a viewer on a slow link with a lower bitrate).
+ * Refused (DSL_RESULT_SINK_SET_FAILED) while a viewer is connected.
+ */
+DslReturnType dsl_sink_webrtc_encoder_shared_get(const wchar_t* name,
+    boolean* shared);
+DslReturnType dsl_sink_webrtc_encoder_shared_set(const wchar_t* name,
+    boolean shared);
+
 /* ------------------------------------------------------------------------
  * WebSocket Server
  * --------------------------------------------------------------------- */

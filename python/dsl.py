@@ -668,6 +668,27 @@ _dsl_sink_encode_dimensions_set = _bind(
 def dsl_sink_encode_dimensions_set(name, width, height):
     return int(_dsl_sink_encode_dimensions_set(name, width, height))
 
+
+_dsl_sink_webrtc_encoder_shared_get = _bind(
+    'dsl_sink_webrtc_encoder_shared_get', _uint, [_wstr, POINTER(_boolean)])
+
+
+def dsl_sink_webrtc_encoder_shared_get(name):
+    """extension: returns (retval, shared): whether the sink shares the
+    encoder of its Pipeline's sinks with the same encode settings."""
+    shared = _boolean(0)
+    retval = _dsl_sink_webrtc_encoder_shared_get(name, byref(shared))
+    return int(retval), bool(shared.value)
+
+
+_dsl_sink_webrtc_encoder_shared_set = _bind(
+    'dsl_sink_webrtc_encoder_shared_set', _uint, [_wstr, _boolean])
+
+
+def dsl_sink_webrtc_encoder_shared_set(name, shared):
+    """extension: False gives the sink an encoder of its own."""
+    return int(_dsl_sink_webrtc_encoder_shared_set(name, shared))
+
 # ---------------------------------------------------------------------------
 # WebSocket Server
 # ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include "stream/dsl-shared-stream.h"
 #include "core/dsl-context.h"
 
+#include <signal.h>
 #include <string.h>
 
 #define W 320
@@ -375,7 +376,7 @@ test_left_sink_does_not_encode (void)
 /* Use case 1: the pipeline plays; a server client listener makes a sink
  * for every new WebSocket. */
 
-#define UC1_MAX_SINKS 4
+#define UC1_MAX_SINKS 8
 
 static guint uc1_encoder = DSL_ENCODER_SW_VP8;
 static guint uc1_sinks;
@@ -442,6 +443,107 @@ static void
 test_use_case_1_four_viewers (void)
 {
   run_use_case_1 (DSL_ENCODER_SW_VP8, 4);
+}
+
+/* The stream the sinks of use case 1 share (borrowed). */
+static DslSharedStream *
+uc1_stream (void)
+{
+  DslWebrtcSink *sink;
+
+  g_assert_cmpuint (dsl_webrtc_sink_find ("uc1-1", &sink), ==,
+      DSL_RESULT_SUCCESS);
+  return dsl_webrtc_sink_get_stream (sink);
+}
+
+static gboolean
+uc1_viewers_reached (gpointer data)
+{
+  return uc1_sinks > 0
+      && dsl_shared_stream_get_viewers (uc1_stream ()) >= GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+counter_reached (gpointer data)
+{
+  gpointer *args = data;
+
+  return dsl_test_pad_counter_get (args[0]) >= GPOINTER_TO_UINT (args[1]);
+}
+
+/* Encode once, DSL's use case 1 unchanged: 8 viewers, 8 sinks, one
+ * stream and one encoder running. A viewer whose receiver is frozen
+ * (SIGSTOP) and one that never answers the offer do not slow the 6
+ * others down. */
+static void
+test_use_case_1_shared_encoder (void)
+{
+  DslTestReceiver *stalled, *rx;
+  DslTestClient *silent;
+  DslTestPadCounter *encoded;
+  guint port;
+
+  uc1_encoder = DSL_ENCODER_SW_VP8;
+  uc1_sinks = 0;
+  for (guint i = 0; i < UC1_MAX_SINKS; i++)
+    uc1_logs[i] = (StateLog) { g_string_new (NULL) };
+  make_pipeline (NULL, TRUE);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_add
+      (uc1_server_listener, NULL), ==, DSL_RESULT_SUCCESS);
+  port = dsl_test_server_start ();
+
+  /* the first viewer takes the offer and never answers: its webrtcbin
+   * holds its input until negotiated, which must hold nobody else */
+  silent = dsl_test_client_new (port, "/ws");
+  g_assert_true (dsl_test_client_wait_messages (silent, 1, 10000));
+
+  /* the next one plays, then freezes */
+  stalled = dsl_test_receiver_start (port, "/ws", 1, 10, "--hold", "120",
+      NULL);
+  g_assert_true (dsl_test_wait_until (uc1_viewers_reached,
+          GUINT_TO_POINTER (1), 20000));
+  g_assert_true (dsl_test_wait_until (uc1_viewers_reached,
+          GUINT_TO_POINTER (2), 20000));
+  encoded = encoder_counter ("uc1-1");
+  {
+    gpointer args[] = { encoded, GUINT_TO_POINTER (60) };
+    g_assert_true (dsl_test_poll_until (counter_reached, args, 20000));
+  }
+  g_subprocess_send_signal (stalled->process, SIGSTOP);
+
+  /* six more, in one receiver */
+  rx = dsl_test_receiver_start (port, "/ws", 6, 90, NULL);
+  g_assert_true (dsl_test_wait_until (uc1_viewers_reached,
+          GUINT_TO_POINTER (8), 30000));
+  g_assert_cmpuint (uc1_sinks, ==, 8);
+  g_assert_cmpuint (dsl_shared_stream_count (), ==, 1);
+  g_assert_cmpuint (dsl_shared_stream_count_running (), ==, 1);
+  g_assert_true (dsl_test_receiver_wait (rx, 60000));
+  g_assert_cmpint (rx->exit_status, ==, 0);
+  for (guint i = 0; i < 6; i++) {
+    JsonObject *peer = g_ptr_array_index (rx->peers, i);
+
+    dsl_test_receiver_assert_peer (rx, i, 90, W, H);
+    /* the source's 30 fps, unhindered by the frozen viewer */
+    g_assert_cmpfloat (json_object_get_double_member (peer, "fps_steady"), >,
+        25.0);
+    g_assert_cmpint (json_object_get_int_member (peer, "max_gap_ms"), <, 500);
+  }
+  dsl_test_receiver_free (rx);
+  for (guint i = 2; i < 8; i++)
+    assert_states (&uc1_logs[i], "IC");
+  dsl_test_client_free (silent);
+
+  g_subprocess_send_signal (stalled->process, SIGKILL);
+  g_assert_true (dsl_test_receiver_wait (stalled, 10000));
+  dsl_test_receiver_free (stalled);
+  dsl_test_pad_counter_free (encoded);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_remove
+      (uc1_server_listener), ==, DSL_RESULT_SUCCESS);
+  teardown ();
+  g_assert_cmpuint (dsl_shared_stream_count (), ==, 0);
+  for (guint i = 0; i < UC1_MAX_SINKS; i++)
+    g_string_free (uc1_logs[i].states, TRUE);
 }
 
 static void
@@ -1219,6 +1321,8 @@ main (int argc, char **argv)
   g_test_add_func ("/webrtc-sink/use-case-1", test_use_case_1);
   g_test_add_func ("/webrtc-sink/use-case-1-four-viewers",
       test_use_case_1_four_viewers);
+  g_test_add_func ("/webrtc-sink/use-case-1-shared-encoder",
+      test_use_case_1_shared_encoder);
   g_test_add_func ("/webrtc-sink/use-case-2", test_use_case_2);
   g_test_add_data_func ("/webrtc-sink/encoder/vp8",
       GUINT_TO_POINTER (DSL_ENCODER_SW_VP8), test_encoder);

@@ -28,6 +28,7 @@ static struct
   gchar *stun, *turn;
   gchar *ice_addresses;
   gint max_viewers;
+  gboolean encoder_per_viewer;
   gchar *file, *uri, *v4l2;
   gboolean no_clock, timecode;
   gint ping_interval, pong_timeout, header_timeout, idle_timeout;
@@ -42,7 +43,7 @@ static struct
   .iframe_interval = 30,
   .width = 1280,
   .height = 720,
-  .max_viewers = 16,
+  .max_viewers = 100,
   .ping_interval = -1, .pong_timeout = -1,
   .header_timeout = -1, .idle_timeout = -1,
   .max_pending = -1, .max_websockets = -1,
@@ -85,7 +86,10 @@ static const GOptionEntry entries[] = {
   {"ice-addresses", 0, 0, G_OPTION_ARG_STRING, &opt.ice_addresses,
       "Comma-separated local addresses for ICE host candidates (default: all)", "LIST"},
   {"max-viewers", 'm', 0, G_OPTION_ARG_INT, &opt.max_viewers,
-      "Most viewers at once; more get 'busy' (default 16)", "N"},
+      "Most viewers at once; more get 'busy' (default 100)", "N"},
+  {"encoder-per-viewer", 0, 0, G_OPTION_ARG_NONE, &opt.encoder_per_viewer,
+      "Give every viewer an encoder of its own instead of one shared by all "
+      "(costs a core per dozen viewers; for comparisons)", NULL},
   {"ping-interval", 0, 0, G_OPTION_ARG_INT, &opt.ping_interval,
       "Seconds between WebSocket pings (default 5)", "S"},
   {"pong-timeout", 0, 0, G_OPTION_ARG_INT, &opt.pong_timeout,
@@ -185,6 +189,9 @@ server_listener (const wchar_t * path, void *client_data)
   viewer->name = wide (name);
   if (!check (dsl_sink_webrtc_new (viewer->name, stun, turn, encoder_value,
               opt.bitrate, opt.iframe_interval), "dsl_sink_webrtc_new")
+      || (opt.encoder_per_viewer
+          && !check (dsl_sink_webrtc_encoder_shared_set (viewer->name,
+                  DSL_FALSE), "dsl_sink_webrtc_encoder_shared_set"))
       || !check (dsl_sink_webrtc_client_listener_add (viewer->name,
               viewer_listener, viewer), "dsl_sink_webrtc_client_listener_add")
       || !check (dsl_pipeline_component_add (PIPELINE, viewer->name),
@@ -365,8 +372,10 @@ main (int argc, char **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_description (context,
       "Open the printed URL in a browser to watch. Each viewer gets its own "
-      "WebRTC connection;\n?path=/ws/NAME in the URL picks a --path. Ctrl-C "
-      "stops the server.\nLogs: GST_DEBUG=dsl*:5 dsl-webrtc-serve\n");
+      "WebRTC connection,\nand all viewers share one encoder: a viewer costs "
+      "packetising and encryption only.\n?path=/ws/NAME in the URL picks a "
+      "--path. Ctrl-C stops the server.\nLogs: GST_DEBUG=dsl*:5 "
+      "dsl-webrtc-serve\n");
   if (!g_option_context_parse (context, &argc, &argv, &error)) {
     fprintf (stderr, "dsl-webrtc-serve: %s\n", error->message);
     return 2;

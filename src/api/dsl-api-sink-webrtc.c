@@ -141,3 +141,23 @@ dsl_sink_encode_dimensions_set (const wchar_t * name, uint width, uint height)
   DSL_API_ENCODE_SINK (sink, n);
   return dsl_webrtc_sink_set_dimensions (sink, width, height);
 }
+
+DslReturnType
+dsl_sink_webrtc_encoder_shared_get (const wchar_t * name, boolean * shared)
+{
+  DSL_CONTEXT_SCOPE;
+  DSL_API_STRING (n, name);
+  DSL_API_REQUIRE (shared);
+  DSL_API_WEBRTC_SINK (sink, n);
+  *shared = !dsl_webrtc_sink_get_own_encoder (sink);
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_sink_webrtc_encoder_shared_set (const wchar_t * name, boolean shared)
+{
+  DSL_CONTEXT_SCOPE;
+  DSL_API_STRING (n, name);
+  DSL_API_WEBRTC_SINK (sink, n);
+  return dsl_webrtc_sink_set_own_encoder (sink, !shared);
+}
