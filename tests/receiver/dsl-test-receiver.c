@@ -1190,6 +1190,10 @@ peer_setup_ice (Peer * p)
     g_object_unref (ice);
     return FALSE;
   }
+  /* libnice looks for a UPnP router by default: every agent would start
+   * SSDP discovery and an HTTP server of its own (sockets, timers, port
+   * clashes with 100 peers), for no candidate we could use here. */
+  g_object_set (agent, "upnp", FALSE, NULL);
   for (a = p->app->ice_addresses; a != NULL && *a != NULL; a++) {
     NiceAddress addr;
 
