@@ -326,6 +326,86 @@ encoder_counter (const gchar * sink_name)
   return counter;
 }
 
+static DslSharedStream *
+stream_of (const gchar * name)
+{
+  DslWebrtcSink *sink;
+
+  g_assert_cmpuint (dsl_webrtc_sink_find (name, &sink), ==,
+      DSL_RESULT_SUCCESS);
+  return dsl_webrtc_sink_get_stream (sink);
+}
+
+/* Sinks of one Pipeline share a stream when their encode settings are the
+ * same; other settings, or an encoder of its own, get another; a sink
+ * that changes its settings moves; nothing is shared across Pipelines. */
+static void
+test_streams_by_settings (void)
+{
+  boolean shared = FALSE;
+
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"a", NULL, NULL, DSL_ENCODER_SW_VP8,
+          0, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"b", NULL, NULL, DSL_ENCODER_SW_VP8,
+          0, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"c", NULL, NULL, DSL_ENCODER_SW_VP8,
+          500000, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"d", NULL, NULL, DSL_ENCODER_SW_VP8,
+          0, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_encoder_shared_get (L"a", &shared), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_true (shared);
+  g_assert_cmpuint (dsl_sink_webrtc_encoder_shared_get (L"a", NULL), ==,
+      DSL_RESULT_INVALID_INPUT_PARAM);
+  g_assert_cmpuint (dsl_sink_webrtc_encoder_shared_set (L"nobody", FALSE), ==,
+      DSL_RESULT_COMPONENT_NAME_NOT_FOUND);
+  g_assert_cmpuint (dsl_sink_webrtc_encoder_shared_set (L"d", FALSE), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_encoder_shared_get (L"d", &shared), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_false (shared);
+  g_assert_null (stream_of ("a"));
+
+  make_pipeline (NULL, TRUE);
+  g_assert_cmpuint (dsl_pipeline_component_add_many (L"pipeline",
+          (const wchar_t *[]) { L"a", L"b", L"c", L"d", NULL }), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_nonnull (stream_of ("a"));
+  g_assert_true (stream_of ("a") == stream_of ("b"));
+  g_assert_true (stream_of ("c") != stream_of ("a"));
+  g_assert_true (stream_of ("d") != stream_of ("a"));
+  g_assert_cmpuint (dsl_shared_stream_count (), ==, 3);
+  /* no viewer: no encoder runs */
+  g_assert_cmpuint (dsl_shared_stream_count_running (), ==, 0);
+
+  /* back to sharing: d joins a and b, its own stream goes */
+  g_assert_cmpuint (dsl_sink_webrtc_encoder_shared_set (L"d", TRUE), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_true (stream_of ("d") == stream_of ("a"));
+  g_assert_cmpuint (dsl_shared_stream_count (), ==, 2);
+  /* new dimensions: b moves to a stream of its own settings */
+  g_assert_cmpuint (dsl_sink_encode_dimensions_set (L"b", 160, 120), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_true (stream_of ("b") != stream_of ("a"));
+  g_assert_cmpuint (dsl_shared_stream_count (), ==, 3);
+  /* the last sink of a stream leaves: so does the stream */
+  g_assert_cmpuint (dsl_pipeline_component_remove (L"pipeline", L"c"), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_null (stream_of ("c"));
+  g_assert_cmpuint (dsl_shared_stream_count (), ==, 2);
+
+  /* another pipeline never shares a's stream */
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"e", NULL, NULL, DSL_ENCODER_SW_VP8,
+          0, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_pipeline_new (L"other"), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_pipeline_component_add (L"other", L"e"), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_true (stream_of ("e") != stream_of ("a"));
+  g_assert_cmpuint (dsl_shared_stream_count (), ==, 3);
+  teardown ();
+  g_assert_cmpuint (dsl_shared_stream_count (), ==, 0);
+}
+
 static void
 test_idle_sink_does_not_encode (void)
 {
@@ -1314,6 +1394,8 @@ main (int argc, char **argv)
   g_test_add_func ("/webrtc-sink/api", test_api);
   g_test_add_func ("/webrtc-sink/not-in-pipeline-not-available",
       test_not_in_pipeline_not_available);
+  g_test_add_func ("/webrtc-sink/streams-by-settings",
+      test_streams_by_settings);
   g_test_add_func ("/webrtc-sink/idle-sink-does-not-encode",
       test_idle_sink_does_not_encode);
   g_test_add_func ("/webrtc-sink/left-sink-does-not-encode",
