@@ -127,6 +127,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <glib.h>
 #include <glib-unix.h>
@@ -143,6 +144,7 @@
 #define MAX_LATENCY_SAMPLES 100000      /* per peer, bounds the memory */
 #define JANUS_KEEPALIVE_S 20    /* Janus drops a session silent for 60 s */
 #define JANUS_HANGUP_MS 1000    /* wait this long for "destroy" to succeed */
+#define FDS_PER_PEER 12         /* measured ~10 (1007 for 100 peers), margin */
 
 typedef struct _App App;
 typedef struct _Peer Peer;
@@ -1040,7 +1042,9 @@ receive_chain (Peer * p, const Codec * c)
   } else if (c->au_caps != NULL) {
     g_string_append_printf (d, " ! %s", c->au_caps);
   }
-  g_string_append (d, " ! fakesink name=framesink sync=false async=false");
+  /* no last sample: the sink keeps no buffer, takes no lock for it */
+  g_string_append (d, " ! fakesink name=framesink sync=false async=false "
+      "enable-last-sample=false");
   return g_string_free (d, FALSE);
 }
 
@@ -1839,6 +1843,29 @@ print_peer (Peer * p, gint target)
   g_object_unref (b);
 }
 
+/* Each peer holds ~10 descriptors (its WebSocket, UDP socket, the
+ * wake-up fds of webrtcbin's and libnice's main contexts, the bus...):
+ * 100 peers come near the usual soft limit of 1024. Raise the soft limit
+ * to the hard one, and say so if that is still too few. */
+static void
+raise_fd_limit (gint n_peers)
+{
+  struct rlimit rl;
+  rlim_t need = (rlim_t) n_peers * FDS_PER_PEER + 64;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
+    return;
+  if (rl.rlim_cur < need && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit (RLIMIT_NOFILE, &rl) != 0)
+      getrlimit (RLIMIT_NOFILE, &rl);
+  }
+  if (rl.rlim_cur < need)
+    fprintf (stderr, "[rx] warning: %d peers need about %lu file "
+        "descriptors, the limit is %lu (ulimit -n)\n", n_peers,
+        (unsigned long) need, (unsigned long) rl.rlim_cur);
+}
+
 /* Generate the process-wide DTLS certificate now, so it is not counted in
  * the first peer's time to first frame. */
 static void
@@ -1985,6 +2012,7 @@ main (int argc, char **argv)
     return 2;
   }
 
+  raise_fd_limit (app.n_peers);
   gst_init (NULL, NULL);
   prewarm_dtls ();
 
