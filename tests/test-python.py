@@ -136,6 +136,18 @@ def sink_getters():
     expect(dsl_sink_encode_dimensions_get('webrtc-sink'), (0, 0, 0))
     expect(dsl_sink_encode_dimensions_set('webrtc-sink', 640, 480), 0)
     expect(dsl_sink_encode_dimensions_get('webrtc-sink'), (0, 640, 480))
+    # extension: shared encoder by default, opt out per sink
+    expect(dsl_sink_webrtc_encoder_shared_get('webrtc-sink'), (0, True))
+    expect(dsl_sink_webrtc_encoder_shared_set('webrtc-sink', False), 0)
+    expect(dsl_sink_webrtc_encoder_shared_get('webrtc-sink'), (0, False))
+    expect(dsl_sink_webrtc_encoder_shared_get('no-such-sink')[0],
+           DSL_RESULT_COMPONENT_NAME_NOT_FOUND)
+    # extension: the test pattern's time code
+    expect(dsl_source_test_pattern_new('tc', 320, 240, 30, 1, False), 0)
+    expect(dsl_source_test_pattern_timecode_enabled_set('tc', True), 0)
+    expect(dsl_source_test_pattern_timecode_enabled_set('webrtc-sink', True),
+           DSL_RESULT_COMPONENT_NOT_THE_CORRECT_TYPE)
+    expect(dsl_component_delete('tc'), 0)
     expect(dsl_sink_encode_settings_get('no-such-sink')[0],
            DSL_RESULT_COMPONENT_NAME_NOT_FOUND)
     expect(dsl_sink_webrtc_servers_get('no-such-sink'),
