@@ -192,7 +192,11 @@ dsl_shared_stream_add_viewer (DslSharedStream * self)
     g_object_set (self->valve, "drop", FALSE, NULL);
     GST_INFO ("%s: first viewer: encoding", self->name);
   }
-  dsl_shared_stream_request_key_frame (self);
+  /* No key frame asked for here: what goes out before the viewer's
+   * DTLS-SRTP is up never reaches it, so its session asks once it is
+   * connected (and the encoder's first frame is a key frame anyway). A
+   * request now would only push the useful one back by the encoder's
+   * min-force-key-unit-interval. */
 }
 
 void

@@ -46,8 +46,8 @@ void dsl_shared_stream_release (DslSharedStream * self);
 DslSharedStream *dsl_shared_stream_ref (DslSharedStream * self);
 void dsl_shared_stream_unref (DslSharedStream * self);
 
-/* Viewers: the first one opens the valve, the last one shuts it. Each
- * new viewer asks for a key frame. */
+/* Viewers: the first one opens the valve, the last one shuts it. (A new
+ * viewer asks for its key frame once its peer connection is connected.) */
 void dsl_shared_stream_add_viewer (DslSharedStream * self);
 void dsl_shared_stream_remove_viewer (DslSharedStream * self);
 guint dsl_shared_stream_get_viewers (DslSharedStream * self);
