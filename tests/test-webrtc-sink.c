@@ -626,6 +626,85 @@ test_use_case_1_shared_encoder (void)
     g_string_free (uc1_logs[i].states, TRUE);
 }
 
+typedef struct
+{
+  DslSharedStream *stream;
+  guint above;
+} KeyFrameWait;
+
+static gboolean
+key_frames_above (gpointer data)
+{
+  KeyFrameWait *w = data;
+
+  return dsl_shared_stream_get_key_frames (w->stream) > w->above;
+}
+
+static gboolean
+viewer_requests_above (gpointer data)
+{
+  KeyFrameWait *w = data;
+
+  return dsl_shared_stream_get_viewer_key_frame_requests (w->stream) >
+      w->above;
+}
+
+/* Key frames on demand, with a key-frame interval of 10 s: a viewer's
+ * request (its RTCP PLI/FIR) comes up through the tee and makes one; so
+ * does the library's own request (a new viewer connected, a viewer that
+ * fell behind). */
+static void
+test_key_frame_requests (void)
+{
+  StateLog log = { g_string_new (NULL) };
+  DslTestReceiver *rx;
+  DslTestPadCounter *encoded;
+  DslWebrtcSink *sink;
+  KeyFrameWait w;
+  guint port;
+
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 300), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
+          state_log_listener, &log), ==, DSL_RESULT_SUCCESS);
+  make_pipeline (L"webrtc-sink", TRUE);
+  port = dsl_test_server_start ();
+  g_assert_cmpuint (dsl_webrtc_sink_find ("webrtc-sink", &sink), ==,
+      DSL_RESULT_SUCCESS);
+  w.stream = dsl_webrtc_sink_get_stream (sink);
+  encoded = encoder_counter ("webrtc-sink");
+
+  rx = dsl_test_receiver_start (port, "/ws", 1, 30, "--hold", "6",
+      "--request-key-frame", "3", NULL);
+  {
+    gpointer args[] = { encoded, GUINT_TO_POINTER (30) };
+    g_assert_true (dsl_test_poll_until (counter_reached, args, 20000));
+  }
+  g_assert_cmpuint (dsl_shared_stream_get_viewer_key_frame_requests
+      (w.stream), ==, 0);
+  w.above = dsl_shared_stream_get_key_frames (w.stream);
+
+  /* the viewer asks (3 s after its first frame) */
+  {
+    KeyFrameWait r = { w.stream, 0 };
+    g_assert_true (dsl_test_poll_until (viewer_requests_above, &r, 10000));
+  }
+  g_assert_true (dsl_test_poll_until (key_frames_above, &w, 2000));
+
+  /* the library asks */
+  w.above = dsl_shared_stream_get_key_frames (w.stream);
+  dsl_shared_stream_request_key_frame (w.stream);
+  g_assert_true (dsl_test_poll_until (key_frames_above, &w, 2000));
+
+  g_assert_true (dsl_test_receiver_wait (rx, 30000));
+  g_assert_cmpint (rx->exit_status, ==, 0);
+  dsl_test_receiver_assert_peer (rx, 0, 30, W, H);
+  dsl_test_receiver_free (rx);
+  dsl_test_pad_counter_free (encoded);
+  teardown ();
+  g_string_free (log.states, TRUE);
+}
+
 static void
 test_encoder (gconstpointer data)
 {
@@ -1405,6 +1484,8 @@ main (int argc, char **argv)
       test_use_case_1_four_viewers);
   g_test_add_func ("/webrtc-sink/use-case-1-shared-encoder",
       test_use_case_1_shared_encoder);
+  g_test_add_func ("/webrtc-sink/key-frame-requests",
+      test_key_frame_requests);
   g_test_add_func ("/webrtc-sink/use-case-2", test_use_case_2);
   g_test_add_data_func ("/webrtc-sink/encoder/vp8",
       GUINT_TO_POINTER (DSL_ENCODER_SW_VP8), test_encoder);

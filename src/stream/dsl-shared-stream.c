@@ -39,7 +39,8 @@ settings_equal (const DslStreamSettings * a, const DslStreamSettings * b)
       && a->height == b->height;
 }
 
-/* streaming thread: upstream events that reach the encoder's output */
+/* any thread: upstream events from the viewers' branches (their RTCP
+ * PLI/FIR, turned into key-unit requests by their rtpsession) */
 static GstPadProbeReturn
 key_request_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
@@ -105,9 +106,11 @@ stream_new (DslPipeline * pipeline, const DslStreamSettings * settings,
   self->tee = tee;
   self->chain = chain;
 
-  pad = gst_element_get_static_pad (chain.encoder, "src");
+  pad = gst_element_get_static_pad (tee, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
       key_request_probe, self, NULL);
+  gst_object_unref (pad);
+  pad = gst_element_get_static_pad (chain.encoder, "src");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, key_frame_probe, self,
       NULL);
   gst_object_unref (pad);
@@ -241,7 +244,7 @@ dsl_shared_stream_get_chain (DslSharedStream * self)
 }
 
 guint
-dsl_shared_stream_get_key_frame_requests (DslSharedStream * self)
+dsl_shared_stream_get_viewer_key_frame_requests (DslSharedStream * self)
 {
   return (guint) g_atomic_int_get (&self->key_frame_requests);
 }

@@ -61,9 +61,9 @@ GstBin *dsl_shared_stream_get_bin (DslSharedStream * self);
 GstElement *dsl_shared_stream_get_tee (DslSharedStream * self);
 const DslEncoderChain *dsl_shared_stream_get_chain (DslSharedStream * self);
 
-/* Key-frame requests that reached the encoder (from our viewers' sessions
- * and from their RTCP), and key frames it made. */
-guint dsl_shared_stream_get_key_frame_requests (DslSharedStream * self);
+/* Key-frame requests that came up from the viewers' branches (their RTCP
+ * PLI/FIR), and key frames the encoder made. */
+guint dsl_shared_stream_get_viewer_key_frame_requests (DslSharedStream * self);
 guint dsl_shared_stream_get_key_frames (DslSharedStream * self);
 
 /* For tests and metrics: streams that exist, and those whose encoder is

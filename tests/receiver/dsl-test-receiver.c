@@ -92,6 +92,7 @@
  *   {"event":"error","peer":0}           an {"type":"error"} message received
  *   {"event":"closed","peer":0,"code":N} WebSocket closed (code as close_code)
  *   {"event":"media-dropped","peer":0}   --drop-media: the media stopped
+ *   {"event":"key-frame-requested","peer":0}  --request-key-frame: asked
  *
  * Event lines have an "event" member; the result lines above do not. They
  * let a test act at a given moment (e.g. kill -9 the receiver once the
@@ -171,6 +172,8 @@ struct _App
   gdouble timeout_s;
   gdouble hold_s;
   gdouble drop_media_s;
+  gdouble request_key_frame_s;
+  gint latency_ms;
   gint close_code;
   gchar **ice_addresses;
   gboolean events;
@@ -288,6 +291,7 @@ static void app_check_done (App * app);
 static void peer_finish (Peer * p, const gchar * why);
 static gboolean hold_done_cb (gpointer data);
 static gboolean arm_drop_media_cb (gpointer data);
+static gboolean arm_request_key_frame_cb (gpointer data);
 static void peer_event (Peer * p, const gchar * name, gint code);
 
 /* ------------------------------------------------------------------------ */
@@ -988,6 +992,8 @@ frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
     peer_defer_event (p, "first-frame");
     if (p->app->drop_media_s > 0)
       peer_defer (p, arm_drop_media_cb, NULL);
+    if (p->app->request_key_frame_s > 0)
+      peer_defer (p, arm_request_key_frame_cb, NULL);
   }
   /* Done: --frames frames, and (not decoding) at least one of them a key
    * frame, so that a decoder could have shown them. */
@@ -1242,7 +1248,8 @@ peer_start_pipeline (Peer * p)
   }
   gst_object_ref (p->webrtc);   /* kept until the peer is freed */
   g_object_set (p->webrtc, "bundle-policy",
-      GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, NULL);
+      GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", p->app->latency_ms,
+      NULL);
   gst_bin_add (GST_BIN (p->pipeline), p->webrtc);
 
   if (!peer_setup_ice (p)) {
@@ -1622,6 +1629,60 @@ on_ws_connected (GObject * source, GAsyncResult * res, gpointer data)
 /* ------------------------------------------------------------------------ */
 /* Peer / application life cycle (main thread)                              */
 
+/* --request-key-frame: ask the sender for a key frame the way a decoder
+ * that lost its picture does: an upstream key-unit event from the
+ * depayloader, which webrtcbin's rtpsession sends as RTCP PLI/FIR. */
+static gboolean
+request_key_frame_cb (gpointer data)
+{
+  Peer *p = data;
+  GstElement *depay = NULL;
+
+  if (!p->finished && p->pipeline) {
+    GstIterator *it = gst_bin_iterate_recurse (GST_BIN (p->pipeline));
+    GValue item = G_VALUE_INIT;
+
+    /* the first depayloader: the element named after its factory */
+    while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+      GstElement *e = g_value_get_object (&item);
+      GstElementFactory *f = gst_element_get_factory (e);
+
+      if (f && g_str_has_suffix (GST_OBJECT_NAME (f), "depay")
+          && !depay)
+        depay = gst_object_ref (e);
+      g_value_reset (&item);
+    }
+    g_value_unset (&item);
+    gst_iterator_free (it);
+  }
+  if (depay) {
+    GstPad *sink = gst_element_get_static_pad (depay, "sink");
+
+    fprintf (stderr, "[rx] peer %u: asking for a key frame\n", p->index);
+    gst_pad_push_event (sink,
+        gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+            TRUE, 0));
+    peer_event (p, "key-frame-requested", -1);
+    gst_object_unref (sink);
+    gst_object_unref (depay);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+arm_request_key_frame_cb (gpointer data)
+{
+  PeerTask *t = data;
+  GSource *timer = g_timeout_source_new ((guint)
+      (t->peer->app->request_key_frame_s * 1000.0));
+
+  g_source_set_callback (timer, request_key_frame_cb, peer_ref (t->peer),
+      peer_unref);
+  g_source_attach (timer, t->peer->app->ctx);
+  g_source_unref (timer);
+  return G_SOURCE_REMOVE;
+}
+
 /* --drop-media: the media path dies (no more ICE answers, DTLS, RTP)
  * while the WebSocket stays open and libsoup keeps answering pings. */
 static gboolean
@@ -1926,6 +1987,15 @@ main (int argc, char **argv)
           "This many seconds after the first frame, stop the media (ICE, "
           "DTLS, RTP) but keep the WebSocket open (default 0: never)",
         "SECONDS"},
+    {"request-key-frame", 0, 0, G_OPTION_ARG_DOUBLE,
+          &app.request_key_frame_s,
+          "This many seconds after the first frame, ask the sender for a key "
+          "frame (RTCP PLI/FIR, as a decoder that lost its picture does; "
+          "default 0: never)", "SECONDS"},
+    {"latency", 0, 0, G_OPTION_ARG_INT, &app.latency_ms,
+          "webrtcbin's jitter-buffer latency, held before the first frame "
+          "(default 200, webrtcbin's; a browser holds next to nothing)",
+        "MS"},
     {"ca", 0, 0, G_OPTION_ARG_FILENAME, &app.ca_file,
           "Trust the certificate authorities in this PEM file for wss:// "
           "(default: the system's)", "FILE"},
@@ -1951,6 +2021,7 @@ main (int argc, char **argv)
 
   memset (&app, 0, sizeof app);
   app.n_peers = 1;
+  app.latency_ms = 200;
   app.target_frames = 60;
   app.timeout_s = 20.0;
   app.hold_s = 0.0;
