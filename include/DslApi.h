@@ -274,6 +274,38 @@ DslReturnType dsl_sink_encode_dimensions_set(const wchar_t* name,
     uint width, uint height);
 
 /**
+ * extension: what a WebRTC Sink's viewer gets, from its WebRTC endpoint's
+ * statistics (refreshed every second off the main loop).
+ */
+#define DSL_WEBRTC_CANDIDATE_TYPE_UNKNOWN                           0
+#define DSL_WEBRTC_CANDIDATE_TYPE_HOST                              1
+#define DSL_WEBRTC_CANDIDATE_TYPE_SRFLX                             2
+#define DSL_WEBRTC_CANDIDATE_TYPE_PRFLX                             3
+#define DSL_WEBRTC_CANDIDATE_TYPE_RELAY                             4
+
+typedef struct _dsl_webrtc_viewer_stats
+{
+    uint connected;               /* 1 once the peer connection is up */
+    uint64_t bytes_sent;          /* RTP payload and headers */
+    uint64_t packets_sent;
+    uint64_t packets_lost;        /* as the viewer reports (RTCP) */
+    uint64_t packets_retransmitted;
+    uint nack_count;              /* NACKs from the viewer (webrtcbin's count) */
+    uint key_frame_requests;      /* the viewer's PLI and FIR */
+    double bitrate;               /* bit/s over the last second */
+    double round_trip_time;       /* seconds, -1 if not known yet */
+    uint local_candidate_type;    /* DSL_WEBRTC_CANDIDATE_TYPE_*, ours */
+    uint remote_candidate_type;   /* the viewer's */
+} dsl_webrtc_viewer_stats;
+
+/**
+ * extension: the latest statistics of the sink's viewer.
+ * DSL_RESULT_SINK_WEBRTC_CONNECTION_CLOSED_FAILED when it has none.
+ */
+DslReturnType dsl_sink_webrtc_viewer_stats_get(const wchar_t* name,
+    dsl_webrtc_viewer_stats* stats);
+
+/**
  * extension: whether a WebRTC Sink shares its encoder. By default (TRUE)
  * the WebRTC Sinks of one Pipeline with the same encode settings (encoder,
  * bitrate, iframe interval, dimensions) run one encoder between them, and

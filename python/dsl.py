@@ -204,6 +204,29 @@ DSL_SOCKET_CONNECTION_STATE_FAILED = 2
 # ---------------------------------------------------------------------------
 
 
+# extension: a viewer's statistics (dsl_sink_webrtc_viewer_stats_get)
+DSL_WEBRTC_CANDIDATE_TYPE_UNKNOWN = 0
+DSL_WEBRTC_CANDIDATE_TYPE_HOST = 1
+DSL_WEBRTC_CANDIDATE_TYPE_SRFLX = 2
+DSL_WEBRTC_CANDIDATE_TYPE_PRFLX = 3
+DSL_WEBRTC_CANDIDATE_TYPE_RELAY = 4
+
+
+class dsl_webrtc_viewer_stats(Structure):
+    """extension: what one WebRTC Sink's viewer gets (see DslApi.h)."""
+    _fields_ = [('connected', c_uint),
+                ('bytes_sent', _ctypes.c_uint64),
+                ('packets_sent', _ctypes.c_uint64),
+                ('packets_lost', _ctypes.c_uint64),
+                ('packets_retransmitted', _ctypes.c_uint64),
+                ('nack_count', c_uint),
+                ('key_frame_requests', c_uint),
+                ('bitrate', _ctypes.c_double),
+                ('round_trip_time', _ctypes.c_double),
+                ('local_candidate_type', c_uint),
+                ('remote_candidate_type', c_uint)]
+
+
 class dsl_webrtc_connection_data(Structure):
     _fields_ = [('current_state', c_uint)]
 
@@ -667,6 +690,18 @@ _dsl_sink_encode_dimensions_set = _bind(
 
 def dsl_sink_encode_dimensions_set(name, width, height):
     return int(_dsl_sink_encode_dimensions_set(name, width, height))
+
+
+_dsl_sink_webrtc_viewer_stats_get = _bind(
+    'dsl_sink_webrtc_viewer_stats_get', _uint,
+    [_wstr, POINTER(dsl_webrtc_viewer_stats)])
+
+
+def dsl_sink_webrtc_viewer_stats_get(name):
+    """extension: returns (retval, dsl_webrtc_viewer_stats or None)."""
+    stats = dsl_webrtc_viewer_stats()
+    retval = int(_dsl_sink_webrtc_viewer_stats_get(name, byref(stats)))
+    return retval, (stats if retval == 0 else None)
 
 
 _dsl_sink_webrtc_encoder_shared_get = _bind(

@@ -142,6 +142,9 @@ def sink_getters():
     expect(dsl_sink_webrtc_encoder_shared_get('webrtc-sink'), (0, False))
     expect(dsl_sink_webrtc_encoder_shared_get('no-such-sink')[0],
            DSL_RESULT_COMPONENT_NAME_NOT_FOUND)
+    # extension: no viewer, no statistics
+    expect(dsl_sink_webrtc_viewer_stats_get('webrtc-sink'),
+           (DSL_RESULT_SINK_WEBRTC_CONNECTION_CLOSED_FAILED, None))
     # extension: the test pattern's time code
     expect(dsl_source_test_pattern_new('tc', 320, 240, 30, 1, False), 0)
     expect(dsl_source_test_pattern_timecode_enabled_set('tc', True), 0)

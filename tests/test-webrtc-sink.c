@@ -691,6 +691,33 @@ test_key_frame_requests (void)
   }
   g_assert_true (dsl_test_poll_until (key_frames_above, &w, 2000));
 
+  /* the viewer's statistics (read every second) show it */
+  {
+    dsl_webrtc_viewer_stats stats;
+    gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+    do {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (20000);
+      g_assert_cmpuint (dsl_sink_webrtc_viewer_stats_get (L"webrtc-sink",
+              &stats), ==, DSL_RESULT_SUCCESS);
+    } while (stats.key_frame_requests == 0
+        && g_get_monotonic_time () < deadline);
+    g_assert_cmpuint (stats.key_frame_requests, >=, 1);
+    g_assert_cmpuint (stats.connected, ==, 1);
+    g_assert_cmpuint (stats.packets_sent, >, 30);
+    g_assert_cmpuint (stats.bytes_sent, >, stats.packets_sent * 100);
+    g_assert_cmpfloat (stats.bitrate, >, 10000);
+    g_assert_cmpfloat (stats.round_trip_time, >=, 0);
+    g_assert_cmpfloat (stats.round_trip_time, <, 1);
+    g_assert_cmpuint (stats.local_candidate_type, ==,
+        DSL_WEBRTC_CANDIDATE_TYPE_HOST);
+    g_assert_cmpuint (stats.remote_candidate_type, ==,
+        DSL_WEBRTC_CANDIDATE_TYPE_HOST);
+    g_assert_cmpuint (dsl_sink_webrtc_viewer_stats_get (L"webrtc-sink",
+            NULL), ==, DSL_RESULT_INVALID_INPUT_PARAM);
+  }
+
   /* the library asks */
   w.above = dsl_shared_stream_get_key_frames (w.stream);
   dsl_shared_stream_request_key_frame (w.stream);
@@ -700,6 +727,12 @@ test_key_frame_requests (void)
   g_assert_cmpint (rx->exit_status, ==, 0);
   dsl_test_receiver_assert_peer (rx, 0, 30, W, H);
   dsl_test_receiver_free (rx);
+  assert_states (&log, "IC");
+  {
+    dsl_webrtc_viewer_stats stats;
+    g_assert_cmpuint (dsl_sink_webrtc_viewer_stats_get (L"webrtc-sink",
+            &stats), ==, DSL_RESULT_SINK_WEBRTC_CONNECTION_CLOSED_FAILED);
+  }
   dsl_test_pad_counter_free (encoded);
   teardown ();
   g_string_free (log.states, TRUE);

@@ -161,3 +161,14 @@ dsl_sink_webrtc_encoder_shared_set (const wchar_t * name, boolean shared)
   DSL_API_WEBRTC_SINK (sink, n);
   return dsl_webrtc_sink_set_own_encoder (sink, !shared);
 }
+
+DslReturnType
+dsl_sink_webrtc_viewer_stats_get (const wchar_t * name,
+    dsl_webrtc_viewer_stats * stats)
+{
+  DSL_CONTEXT_SCOPE;
+  DSL_API_STRING (n, name);
+  DSL_API_REQUIRE (stats);
+  DSL_API_WEBRTC_SINK (sink, n);
+  return dsl_webrtc_sink_get_viewer_stats (sink, stats);
+}

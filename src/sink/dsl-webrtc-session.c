@@ -7,8 +7,10 @@
 #include "core/dsl-log.h"
 #include "core/dsl-tee-branch.h"
 #include "sink/dsl-encoder.h"
+#include "sink/dsl-webrtc-stats.h"
 
 #include <gst/webrtc/webrtc.h>
+#include <gst/video/video.h>
 #include <nice/nice.h>
 
 #define GST_CAT_DEFAULT dsl_session_debug
@@ -18,6 +20,8 @@
 #define PAYLOAD_TYPE 96
 /* a viewer further behind than this drops (see resync) */
 #define QUEUE_MAX_TIME (GST_SECOND / 2)
+/* how often a viewer's statistics are read */
+#define STATS_INTERVAL_MS 1000
 /* the longest a closed session waits for webrtcbin's operations */
 #define TEARDOWN_WAIT_MS 5000
 
@@ -35,6 +39,10 @@ struct _DslWebrtcSession
   guint operations;            /* webrtcbin operations under way */
   gboolean teardown_waiting;   /* closed: the teardown waits for them */
   gint resync;                 /* atomic: dropping until a key frame */
+  gint key_frame_requests;     /* atomic: the viewer's PLI/FIR */
+  dsl_webrtc_viewer_stats stats;   /* the latest, under lock */
+  gint64 stats_time;           /* when they were read (monotonic) */
+  gboolean stats_pending;      /* a get-stats is under way */
   DslSharedStream *stream;     /* reference until the teardown */
 
   /* main context only */
@@ -49,6 +57,7 @@ struct _DslWebrtcSession
   guint teardown_timeout;
   gboolean awaiting_answer;
   guint answer_timeout;
+  guint stats_timer;
   guint candidates;            /* received from the client */
   guint errors;                /* error replies sent */
   DslWebrtcSessionFailedFunc failed;
@@ -502,8 +511,12 @@ connection_state_cb (GstElement * webrtcbin, GParamSpec * pspec, gpointer data)
   GST_DEBUG ("%s: peer connection state %d", self->name, state);
   /* What went out before DTLS-SRTP was up never reached the viewer: its
    * first frame must be a key frame sent from now on. */
-  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+    g_mutex_lock (&self->lock);
+    self->stats.connected = 1;
+    g_mutex_unlock (&self->lock);
     dsl_shared_stream_request_key_frame (self->stream);
+  }
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
     hand_over (self, HANDOVER_FAILURE, g_strdup ("ICE or DTLS failed"));
 }
@@ -615,6 +628,73 @@ closed_cb (SoupWebsocketConnection * connection, gpointer data)
 /* ------------------------------------------------------------------ */
 
 /* ------------------------------------------------------------------ */
+/* Statistics: read every second; the reply is parsed where it arrives
+ * (webrtcbin's thread), and the getter copies the latest under the lock,
+ * so nothing on the main loop waits for webrtcbin. */
+
+/* webrtcbin thread */
+static void
+stats_cb (GstPromise * promise, gpointer data)
+{
+  DslWebrtcSession *self = data;
+  const GstStructure *reply = NULL;
+  dsl_webrtc_viewer_stats stats;
+  gint64 now = g_get_monotonic_time ();
+
+  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED)
+    reply = gst_promise_get_reply (promise);
+  if (reply) {
+    dsl_webrtc_stats_parse (reply, &stats);
+    g_mutex_lock (&self->lock);
+    stats.connected = self->stats.connected;
+    stats.key_frame_requests = g_atomic_int_get (&self->key_frame_requests);
+    if (self->stats_time && now > self->stats_time
+        && stats.bytes_sent >= self->stats.bytes_sent)
+      stats.bitrate = (stats.bytes_sent - self->stats.bytes_sent) * 8.0 *
+          G_USEC_PER_SEC / (now - self->stats_time);
+    self->stats = stats;
+    self->stats_time = now;
+    g_mutex_unlock (&self->lock);
+    if (gst_debug_category_get_threshold (GST_CAT_DEFAULT) >= GST_LEVEL_TRACE)
+      GST_TRACE ("%s: %" GST_PTR_FORMAT, self->name, reply);
+  }
+  g_mutex_lock (&self->lock);
+  self->stats_pending = FALSE;
+  g_mutex_unlock (&self->lock);
+  gst_promise_unref (promise);
+}
+
+static gboolean
+stats_timer_cb (gpointer data)
+{
+  DslWebrtcSession *self = data;
+  gboolean pending;
+
+  g_mutex_lock (&self->lock);
+  pending = self->stats_pending;
+  self->stats_pending = TRUE;
+  g_mutex_unlock (&self->lock);
+  if (!pending)
+    g_signal_emit_by_name (self->webrtcbin, "get-stats", NULL,
+        gst_promise_new_with_change_func (stats_cb, op_begin (self), op_end));
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+dsl_webrtc_session_get_stats (DslWebrtcSession * self,
+    dsl_webrtc_viewer_stats * stats)
+{
+  g_return_val_if_fail (self != NULL && stats != NULL, FALSE);
+  if (self->closed)
+    return FALSE;
+  g_mutex_lock (&self->lock);
+  *stats = self->stats;
+  g_mutex_unlock (&self->lock);
+  stats->key_frame_requests = g_atomic_int_get (&self->key_frame_requests);
+  return TRUE;
+}
+
+/* ------------------------------------------------------------------ */
 /* A viewer that falls behind: its leaky queue dropped frames, so what
  * follows cannot be decoded until the next key frame. Drop until then,
  * and ask for one (the encoder spaces them). Other viewers never wait. */
@@ -630,6 +710,17 @@ queue_overrun_cb (GstElement * queue, gpointer data)
         self->name);
     dsl_shared_stream_request_key_frame (self->stream);
   }
+}
+
+/* any thread: the viewer's PLI/FIR, on their way up to the encoder */
+static GstPadProbeReturn
+key_request_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  DslWebrtcSession *self = data;
+
+  if (gst_video_event_is_force_key_unit (GST_PAD_PROBE_INFO_EVENT (info)))
+    g_atomic_int_inc (&self->key_frame_requests);
+  return GST_PAD_PROBE_OK;
 }
 
 /* streaming thread (the queue's) */
@@ -718,6 +809,8 @@ dsl_webrtc_session_new (const gchar * name,
   pad = gst_element_get_static_pad (self->queue, "src");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, resync_probe, self,
       NULL);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      key_request_probe, self, NULL);
   gst_object_unref (pad);
   pad = gst_element_get_static_pad (self->queue, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
@@ -745,6 +838,9 @@ dsl_webrtc_session_new (const gchar * name,
   self->branch = dsl_tee_branch_new (dsl_shared_stream_get_tee (stream), pad);
   gst_object_unref (pad);
   self->unlinked = self->branch == NULL;
+  self->stats.round_trip_time = -1;
+  self->stats_timer = dsl_context_timeout (STATS_INTERVAL_MS, stats_timer_cb,
+      dsl_webrtc_session_ref (self), (GDestroyNotify) dsl_webrtc_session_unref);
   dsl_shared_stream_add_viewer (stream);
   GST_INFO ("%s: session started", name);
   return self;
@@ -832,6 +928,10 @@ dsl_webrtc_session_close (DslWebrtcSession * self, gushort code,
   if (self->answer_timeout) {
     g_source_remove (self->answer_timeout);
     self->answer_timeout = 0;
+  }
+  if (self->stats_timer) {
+    g_source_remove (self->stats_timer);
+    self->stats_timer = 0;
   }
   g_signal_handlers_disconnect_by_data (self->connection, self);
   if (code)

@@ -15,6 +15,7 @@
 #include <gst/gst.h>
 #include <libsoup/soup.h>
 #include "stream/dsl-shared-stream.h"
+#include "DslApi.h"
 
 G_BEGIN_DECLS
 
@@ -51,6 +52,10 @@ DslWebrtcSession *dsl_webrtc_session_new (const gchar * name,
  * already closed. */
 void dsl_webrtc_session_close (DslWebrtcSession * self, gushort code,
     const gchar * reason);
+
+/* The latest statistics (read every second); FALSE once closed. */
+gboolean dsl_webrtc_session_get_stats (DslWebrtcSession * self,
+    dsl_webrtc_viewer_stats * stats);
 
 DslWebrtcSession *dsl_webrtc_session_ref (DslWebrtcSession * self);
 void dsl_webrtc_session_unref (DslWebrtcSession * self);

@@ -436,3 +436,14 @@ dsl_webrtc_sink_get_stream (DslWebrtcSink * self)
 {
   return self->stream;
 }
+
+DslReturnType
+dsl_webrtc_sink_get_viewer_stats (DslWebrtcSink * self,
+    dsl_webrtc_viewer_stats * stats)
+{
+  if (!self->session || !dsl_webrtc_session_get_stats (self->session, stats)) {
+    GST_ERROR ("'%s' has no viewer", self->component.name);
+    return DSL_RESULT_SINK_WEBRTC_CONNECTION_CLOSED_FAILED;
+  }
+  return DSL_RESULT_SUCCESS;
+}

@@ -49,6 +49,10 @@ DslReturnType dsl_webrtc_sink_set_own_encoder (DslWebrtcSink * self,
     gboolean own);
 gboolean dsl_webrtc_sink_get_own_encoder (DslWebrtcSink * self);
 
+/* Extension: its viewer's latest statistics. */
+DslReturnType dsl_webrtc_sink_get_viewer_stats (DslWebrtcSink * self,
+    dsl_webrtc_viewer_stats * stats);
+
 /* The stream it is attached to (borrowed), or NULL outside a Pipeline. */
 struct _DslSharedStream *dsl_webrtc_sink_get_stream (DslWebrtcSink * self);
 
