@@ -266,6 +266,17 @@ DslReturnType dsl_sink_webrtc_client_listener_remove(const wchar_t* name,
 DslReturnType dsl_webrtc_ice_config_set(const wchar_t* local_addresses,
     uint min_port, uint max_port);
 
+/**
+ * extension: which candidates every new connection may use: ALL (the
+ * default), or RELAY only (through the sink's TURN server; the viewer's
+ * page is told to do the same). A connection that cannot connect reports
+ * FAILED, with the reason in the log.
+ */
+#define DSL_WEBRTC_ICE_TRANSPORT_POLICY_ALL                         0
+#define DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY                       1
+DslReturnType dsl_webrtc_ice_transport_policy_get(uint* policy);
+DslReturnType dsl_webrtc_ice_transport_policy_set(uint policy);
+
 DslReturnType dsl_sink_encode_settings_get(const wchar_t* name,
     uint* encoder, uint* bitrate, uint* iframe_interval);
 DslReturnType dsl_sink_encode_dimensions_get(const wchar_t* name,

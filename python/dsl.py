@@ -692,6 +692,30 @@ def dsl_sink_encode_dimensions_set(name, width, height):
     return int(_dsl_sink_encode_dimensions_set(name, width, height))
 
 
+# extension: which ICE candidates new connections may use
+DSL_WEBRTC_ICE_TRANSPORT_POLICY_ALL = 0
+DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY = 1
+
+_dsl_webrtc_ice_transport_policy_get = _bind(
+    'dsl_webrtc_ice_transport_policy_get', _uint, [POINTER(c_uint)])
+
+
+def dsl_webrtc_ice_transport_policy_get():
+    """extension: returns (retval, policy)."""
+    policy = c_uint(0)
+    retval = _dsl_webrtc_ice_transport_policy_get(byref(policy))
+    return int(retval), int(policy.value)
+
+
+_dsl_webrtc_ice_transport_policy_set = _bind(
+    'dsl_webrtc_ice_transport_policy_set', _uint, [_uint])
+
+
+def dsl_webrtc_ice_transport_policy_set(policy):
+    """extension: DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY: TURN relay only."""
+    return int(_dsl_webrtc_ice_transport_policy_set(policy))
+
+
 _dsl_sink_webrtc_viewer_stats_get = _bind(
     'dsl_sink_webrtc_viewer_stats_get', _uint,
     [_wstr, POINTER(dsl_webrtc_viewer_stats)])

@@ -142,6 +142,17 @@ def sink_getters():
     expect(dsl_sink_webrtc_encoder_shared_get('webrtc-sink'), (0, False))
     expect(dsl_sink_webrtc_encoder_shared_get('no-such-sink')[0],
            DSL_RESULT_COMPONENT_NAME_NOT_FOUND)
+    # extension: relay only
+    expect(dsl_webrtc_ice_transport_policy_get(),
+           (0, DSL_WEBRTC_ICE_TRANSPORT_POLICY_ALL))
+    expect(dsl_webrtc_ice_transport_policy_set(7),
+           DSL_RESULT_INVALID_INPUT_PARAM)
+    expect(dsl_webrtc_ice_transport_policy_set(
+        DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY), 0)
+    expect(dsl_webrtc_ice_transport_policy_get(),
+           (0, DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY))
+    expect(dsl_webrtc_ice_transport_policy_set(
+        DSL_WEBRTC_ICE_TRANSPORT_POLICY_ALL), 0)
     # extension: no viewer, no statistics
     expect(dsl_sink_webrtc_viewer_stats_get('webrtc-sink'),
            (DSL_RESULT_SINK_WEBRTC_CONNECTION_CLOSED_FAILED, None))

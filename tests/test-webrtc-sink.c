@@ -9,6 +9,7 @@
 #include "stream/dsl-shared-stream.h"
 #include "core/dsl-context.h"
 
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 
@@ -737,6 +738,175 @@ test_key_frame_requests (void)
   teardown ();
   g_string_free (log.states, TRUE);
 }
+
+/* ------------------------------------------------------------------ */
+/* TURN: Debian's coturn on 127.0.0.1, started here with a private
+ * configuration (loopback peers are refused without allow-loopback-peers,
+ * which needs no-cli). */
+
+typedef struct
+{
+  GSubprocess *process;
+  gchar *dir;
+  guint port;
+} Turn;
+
+static guint
+free_port (void)
+{
+  g_autoptr (GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4,
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress) loopback =
+      g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+}
+
+static gboolean
+turn_is_listening (gpointer data)
+{
+  Turn *turn = data;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) c = g_socket_client_connect_to_host (client,
+      "127.0.0.1", turn->port, NULL, NULL);
+
+  return c != NULL;
+}
+
+static Turn *
+turn_start (void)
+{
+  Turn *turn = g_new0 (Turn, 1);
+  g_autofree gchar *config = NULL, *path = NULL;
+  g_autoptr (GError) error = NULL;
+
+  turn->dir = g_dir_make_tmp ("dsl-turn-XXXXXX", &error);
+  g_assert_no_error (error);
+  turn->port = free_port ();
+  config = g_strdup_printf ("listening-ip=127.0.0.1\nrelay-ip=127.0.0.1\n"
+      "listening-port=%u\nmin-port=%u\nmax-port=%u\nrealm=dsl.test\n"
+      "lt-cred-mech\nuser=test:secret\nfingerprint\nno-tls\nno-dtls\n"
+      "no-cli\nallow-loopback-peers\nno-multicast-peers\n"
+      "pidfile=%s/turnserver.pid\nlog-file=stdout\nsimple-log\n",
+      turn->port, 40000 + turn->port % 20000, 40000 + turn->port % 20000 + 50,
+      turn->dir);
+  path = g_build_filename (turn->dir, "turnserver.conf", NULL);
+  g_assert_true (g_file_set_contents (path, config, -1, NULL));
+  turn->process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+      G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error, "turnserver", "-c", path,
+      NULL);
+  g_assert_no_error (error);
+  g_assert_true (dsl_test_poll_until (turn_is_listening, turn, 10000));
+  return turn;
+}
+
+static void
+turn_stop (Turn * turn)
+{
+  g_autofree gchar *pid = g_build_filename (turn->dir, "turnserver.pid",
+      NULL);
+  g_autofree gchar *conf = g_build_filename (turn->dir, "turnserver.conf",
+      NULL);
+
+  g_subprocess_force_exit (turn->process);
+  g_subprocess_wait (turn->process, NULL, NULL);
+  g_object_unref (turn->process);
+  g_unlink (pid);
+  g_unlink (conf);
+  g_rmdir (turn->dir);
+  g_free (turn->dir);
+  g_free (turn);
+}
+
+typedef struct
+{
+  const gchar *query;           /* "" or "?transport=tcp" */
+  const gchar *password;        /* the sink's */
+} TurnCase;
+
+static void
+test_turn (gconstpointer data)
+{
+  const TurnCase *tc = data;
+  gboolean good = g_str_equal (tc->password, "secret");
+  g_autofree gchar *sink_url = NULL, *rx_url = NULL;
+  g_autofree wchar_t *wide_url = NULL;
+  StateLog log = { g_string_new (NULL) };
+  DslTestReceiver *rx;
+  Turn *turn;
+  guint port;
+
+  if (!g_file_test ("/usr/bin/turnserver", G_FILE_TEST_IS_EXECUTABLE)) {
+    g_test_skip ("coturn is not installed (scripts/install-deps --test)");
+    return;
+  }
+  turn = turn_start ();
+  sink_url = g_strdup_printf ("turn://test:%s@127.0.0.1:%u%s", tc->password,
+      turn->port, tc->query);
+  rx_url = g_strdup_printf ("turn://test:secret@127.0.0.1:%u%s", turn->port,
+      tc->query);
+  wide_url = g_new0 (wchar_t, strlen (sink_url) + 1);
+  for (gsize i = 0; sink_url[i]; i++)
+    wide_url[i] = sink_url[i];
+  g_assert_cmpuint (dsl_webrtc_ice_transport_policy_set
+      (DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY), ==, DSL_RESULT_SUCCESS);
+  g_setenv ("DSL_WEBRTC_CONNECT_TIMEOUT_MS", "3000", TRUE);
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, wide_url,
+          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
+          state_log_listener, &log), ==, DSL_RESULT_SUCCESS);
+  make_pipeline (L"webrtc-sink", TRUE);
+  port = dsl_test_server_start ();
+
+  rx = dsl_test_receiver_start (port, "/ws", 1, 30, "--hold", "3",
+      "--turn", rx_url, "--relay-only", "--timeout", "30", NULL);
+  if (good) {
+    dsl_webrtc_viewer_stats stats = { 0 };
+    gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+    /* both sides' candidates of the selected pair are relays */
+    do {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (20000);
+      if (dsl_sink_webrtc_viewer_stats_get (L"webrtc-sink", &stats) !=
+          DSL_RESULT_SUCCESS)
+        memset (&stats, 0, sizeof stats);
+    } while (!(stats.connected && stats.packets_sent > 30
+            && stats.local_candidate_type != DSL_WEBRTC_CANDIDATE_TYPE_UNKNOWN)
+        && g_get_monotonic_time () < deadline);
+    g_assert_cmpuint (stats.local_candidate_type, ==,
+        DSL_WEBRTC_CANDIDATE_TYPE_RELAY);
+    g_assert_cmpuint (stats.remote_candidate_type, ==,
+        DSL_WEBRTC_CANDIDATE_TYPE_RELAY);
+    g_assert_true (dsl_test_receiver_wait (rx, 30000));
+    g_assert_cmpint (rx->exit_status, ==, 0);
+    dsl_test_receiver_assert_peer (rx, 0, 30, W, H);
+    assert_states (&log, "IC");
+  } else {
+    /* a wrong password: FAILED (after the connect timeout, 3 s here), then
+     * closed with 1011, never a hang */
+    g_assert_true (dsl_test_receiver_wait (rx, 30000));
+    g_assert_cmpint (rx->exit_status, !=, 0);
+    g_assert_cmpint (json_object_get_int_member (g_ptr_array_index
+            (rx->peers, 0), "close_code"), ==, 1011);
+    assert_states (&log, "IFC");
+  }
+  dsl_test_receiver_free (rx);
+  g_unsetenv ("DSL_WEBRTC_CONNECT_TIMEOUT_MS");
+  g_assert_cmpuint (dsl_webrtc_ice_transport_policy_set
+      (DSL_WEBRTC_ICE_TRANSPORT_POLICY_ALL), ==, DSL_RESULT_SUCCESS);
+  teardown ();
+  turn_stop (turn);
+  g_string_free (log.states, TRUE);
+}
+
+static const TurnCase turn_udp = { "", "secret" };
+static const TurnCase turn_tcp = { "?transport=tcp", "secret" };
+static const TurnCase turn_wrong = { "", "wrong" };
 
 static void
 test_encoder (gconstpointer data)
@@ -1519,6 +1689,10 @@ main (int argc, char **argv)
       test_use_case_1_shared_encoder);
   g_test_add_func ("/webrtc-sink/key-frame-requests",
       test_key_frame_requests);
+  g_test_add_data_func ("/webrtc-sink/turn/udp", &turn_udp, test_turn);
+  g_test_add_data_func ("/webrtc-sink/turn/tcp", &turn_tcp, test_turn);
+  g_test_add_data_func ("/webrtc-sink/turn/wrong-password", &turn_wrong,
+      test_turn);
   g_test_add_func ("/webrtc-sink/use-case-2", test_use_case_2);
   g_test_add_data_func ("/webrtc-sink/encoder/vp8",
       GUINT_TO_POINTER (DSL_ENCODER_SW_VP8), test_encoder);

@@ -29,6 +29,7 @@ static struct
   gchar *ice_addresses;
   gint max_viewers;
   gboolean encoder_per_viewer;
+  gboolean relay_only;
   gchar *file, *uri, *v4l2;
   gboolean no_clock, timecode;
   gint ping_interval, pong_timeout, header_timeout, idle_timeout;
@@ -83,6 +84,9 @@ static const GOptionEntry entries[] = {
       "STUN server, stun://host:port (default: none)", "URL"},
   {"turn", 0, 0, G_OPTION_ARG_STRING, &opt.turn,
       "TURN server, turn(s)://user:password@host:port (default: none)", "URL"},
+  {"ice-relay-only", 0, 0, G_OPTION_ARG_NONE, &opt.relay_only,
+      "Media only through the --turn server (relay candidates), on both "
+      "sides: the page is told too", NULL},
   {"ice-addresses", 0, 0, G_OPTION_ARG_STRING, &opt.ice_addresses,
       "Comma-separated local addresses for ICE host candidates (default: all)", "LIST"},
   {"max-viewers", 'm', 0, G_OPTION_ARG_INT, &opt.max_viewers,
@@ -423,6 +427,15 @@ main (int argc, char **argv)
   if (opt.ice_addresses) {
     g_autofree wchar_t *list = wide (opt.ice_addresses);
     if (!check (dsl_webrtc_ice_config_set (list, 0, 0), "--ice-addresses"))
+      return 2;
+  }
+  if (opt.relay_only) {
+    if (!opt.turn) {
+      fprintf (stderr, "dsl-webrtc-serve: --ice-relay-only needs --turn\n");
+      return 2;
+    }
+    if (!check (dsl_webrtc_ice_transport_policy_set
+            (DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY), "--ice-relay-only"))
       return 2;
   }
   if (opt.bind) {

@@ -172,3 +172,28 @@ dsl_sink_webrtc_viewer_stats_get (const wchar_t * name,
   DSL_API_WEBRTC_SINK (sink, n);
   return dsl_webrtc_sink_get_viewer_stats (sink, stats);
 }
+
+DslReturnType
+dsl_webrtc_ice_transport_policy_get (uint * policy)
+{
+  DSL_CONTEXT_SCOPE;
+  DSL_API_REQUIRE (policy);
+  *policy = dsl_webrtc_session_get_relay_only () ?
+      DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY :
+      DSL_WEBRTC_ICE_TRANSPORT_POLICY_ALL;
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_webrtc_ice_transport_policy_set (uint policy)
+{
+  DSL_CONTEXT_SCOPE;
+  if (policy != DSL_WEBRTC_ICE_TRANSPORT_POLICY_ALL
+      && policy != DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY) {
+    GST_ERROR ("invalid ICE transport policy %u", policy);
+    return DSL_RESULT_INVALID_INPUT_PARAM;
+  }
+  dsl_webrtc_session_set_relay_only (policy ==
+      DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY);
+  return DSL_RESULT_SUCCESS;
+}

@@ -39,8 +39,59 @@ end (JsonBuilder * builder)
   return text;
 }
 
+/* One RTCIceServer for a browser from a STUN or TURN URI as webrtcbin
+ * takes it: stun://host:port, turn(s)://user:password@host:port, with
+ * ?transport=tcp|udp. Nothing for an address it cannot read. */
+static void
+add_ice_server (JsonBuilder * builder, const gchar * uri_text)
+{
+  g_autoptr (GUri) uri = NULL;
+  g_autofree gchar *url = NULL, *transport = NULL;
+  const gchar *scheme, *host, *query, *user, *password;
+  gint port;
+
+  if (!uri_text || !*uri_text
+      || !(uri = g_uri_parse (uri_text, G_URI_FLAGS_HAS_PASSWORD, NULL)))
+    return;
+  scheme = g_uri_get_scheme (uri);
+  host = g_uri_get_host (uri);
+  port = g_uri_get_port (uri);
+  if (!host || !*host || !(g_str_equal (scheme, "stun")
+          || g_str_equal (scheme, "turn") || g_str_equal (scheme, "turns")))
+    return;
+  query = g_uri_get_query (uri);
+  if (query && g_str_has_prefix (query, "transport="))
+    transport = g_strdup (query + strlen ("transport="));
+  {
+    gboolean v6 = strchr (host, ':') != NULL;
+    g_autofree gchar *port_text = port > 0 ? g_strdup_printf (":%d", port) :
+        g_strdup ("");
+
+    url = g_strdup_printf ("%s:%s%s%s%s", scheme, v6 ? "[" : "", host,
+        v6 ? "]" : "", port_text);
+  }
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "urls");
+  if (g_str_equal (scheme, "stun")) {
+    json_builder_add_string_value (builder, url);
+  } else {
+    g_autofree gchar *with_transport = g_strdup_printf ("%s?transport=%s",
+        url, transport ? transport : (g_str_equal (scheme, "turns") ? "tcp" :
+            "udp"));
+    json_builder_add_string_value (builder, with_transport);
+    user = g_uri_get_user (uri);
+    password = g_uri_get_password (uri);
+    json_builder_set_member_name (builder, "username");
+    json_builder_add_string_value (builder, user ? user : "");
+    json_builder_set_member_name (builder, "credential");
+    json_builder_add_string_value (builder, password ? password : "");
+  }
+  json_builder_end_object (builder);
+}
+
 gchar *
-dsl_signaling_message_offer (const GstSDPMessage * sdp)
+dsl_signaling_message_offer (const GstSDPMessage * sdp,
+    const gchar * stun_server, const gchar * turn_server, gboolean relay_only)
 {
   JsonBuilder *builder = begin ("sdp");
   g_autofree gchar *text = gst_sdp_message_as_text (sdp);
@@ -49,6 +100,16 @@ dsl_signaling_message_offer (const GstSDPMessage * sdp)
   json_builder_add_string_value (builder, "offer");
   json_builder_set_member_name (builder, "sdp");
   json_builder_add_string_value (builder, text);
+  /* extension: what the viewer's RTCPeerConnection should use, so a page
+   * behind NAT reaches the same STUN/TURN servers (DSL's clients read
+   * neither member) */
+  json_builder_set_member_name (builder, "iceServers");
+  json_builder_begin_array (builder);
+  add_ice_server (builder, stun_server);
+  add_ice_server (builder, turn_server);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "iceTransportPolicy");
+  json_builder_add_string_value (builder, relay_only ? "relay" : "all");
   return end (builder);
 }
 

@@ -51,7 +51,11 @@ gboolean dsl_signaling_message_parse (const gchar * text, gsize length,
 void dsl_signaling_message_clear (DslSignalingMessage * message);
 
 /* Server messages, as compact JSON text (g_free). */
-gchar *dsl_signaling_message_offer (const GstSDPMessage * sdp);
+/* The offer, with the STUN and TURN servers (webrtcbin's URIs, or NULL)
+ * and the transport policy as RTCConfiguration members for a browser
+ * (extension: "iceServers", "iceTransportPolicy"). */
+gchar *dsl_signaling_message_offer (const GstSDPMessage * sdp,
+    const gchar * stun_server, const gchar * turn_server, gboolean relay_only);
 gchar *dsl_signaling_message_ice (guint mline_index, const gchar * candidate);
 gchar *dsl_signaling_message_error (const gchar * message);
 

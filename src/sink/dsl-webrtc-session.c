@@ -12,10 +12,13 @@
 #include <gst/webrtc/webrtc.h>
 #include <gst/video/video.h>
 #include <nice/nice.h>
+#include <string.h>
 
 #define GST_CAT_DEFAULT dsl_session_debug
 
 #define DEFAULT_ANSWER_TIMEOUT_MS 15000
+/* from the answer to a connected peer connection */
+#define DEFAULT_CONNECT_TIMEOUT_MS 15000
 /* what our offer says: the payloader is this viewer's own */
 #define PAYLOAD_TYPE 96
 /* a viewer further behind than this drops (see resync) */
@@ -40,6 +43,7 @@ struct _DslWebrtcSession
   gboolean teardown_waiting;   /* closed: the teardown waits for them */
   gint resync;                 /* atomic: dropping until a key frame */
   gint key_frame_requests;     /* atomic: the viewer's PLI/FIR */
+  gint relay_candidates;       /* atomic: our relay candidates gathered */
   dsl_webrtc_viewer_stats stats;   /* the latest, under lock */
   gint64 stats_time;           /* when they were read (monotonic) */
   gboolean stats_pending;      /* a get-stats is under way */
@@ -58,6 +62,8 @@ struct _DslWebrtcSession
   gboolean awaiting_answer;
   guint answer_timeout;
   guint stats_timer;
+  guint connect_timeout;
+  gchar *stun_server, *turn_server;    /* for the offer's iceServers */
   guint candidates;            /* received from the client */
   guint errors;                /* error replies sent */
   DslWebrtcSessionFailedFunc failed;
@@ -73,7 +79,20 @@ static struct
   gboolean loaded;
   gchar **addresses;
   guint min_port, max_port;
+  gboolean relay_only;
 } ice_config;
+
+void
+dsl_webrtc_session_set_relay_only (gboolean relay_only)
+{
+  ice_config.relay_only = relay_only;
+}
+
+gboolean
+dsl_webrtc_session_get_relay_only (void)
+{
+  return ice_config.relay_only;
+}
 
 static gboolean
 parse_addresses (const gchar * list, gchar *** out)
@@ -135,6 +154,9 @@ apply_ice_config (GstElement * webrtcbin)
   g_autoptr (GObject) agent = NULL;
 
   load_ice_config ();
+  if (ice_config.relay_only)
+    g_object_set (webrtcbin, "ice-transport-policy",
+        GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY, NULL);
   g_object_get (webrtcbin, "ice-agent", &ice, NULL);
   if (!ice)
     return;
@@ -219,6 +241,8 @@ dsl_webrtc_session_unref (DslWebrtcSession * self)
   g_warn_if_fail (self->closed && self->torn_down);
   g_mutex_clear (&self->lock);
   g_ptr_array_unref (self->early_candidates);
+  g_free (self->stun_server);
+  g_free (self->turn_server);
   /* The last reference may go on a webrtcbin thread (a promise's destroy
    * notify): never finalize webrtcbin on its own thread. */
   dsl_context_post (unref_on_main, self->webrtcbin, NULL);
@@ -271,6 +295,7 @@ typedef enum
   HANDOVER_SEND,        /* text: a message for the client */
   HANDOVER_OFFER,       /* text: the offer; an answer is now due */
   HANDOVER_FAILURE,     /* text: why the connection cannot work */
+  HANDOVER_CONNECTED,   /* the peer connection is up */
 } HandoverKind;
 
 typedef struct
@@ -323,6 +348,53 @@ answer_timeout_ms (void)
   return (guint) value;
 }
 
+/* DSL_WEBRTC_CONNECT_TIMEOUT_MS, a whole number of milliseconds >= 1 */
+static guint
+connect_timeout_ms (void)
+{
+  const gchar *env = g_getenv ("DSL_WEBRTC_CONNECT_TIMEOUT_MS");
+  guint64 value;
+
+  if (!env)
+    return DEFAULT_CONNECT_TIMEOUT_MS;
+  if (!g_ascii_string_to_unsigned (env, 10, 1, G_MAXUINT, &value, NULL)) {
+    GST_WARNING ("ignoring DSL_WEBRTC_CONNECT_TIMEOUT_MS='%s': not a number "
+        "of milliseconds", env);
+    return DEFAULT_CONNECT_TIMEOUT_MS;
+  }
+  return (guint) value;
+}
+
+/* A TURN URI fit for a log line: no password. */
+static gchar *
+redacted_uri (const gchar * text)
+{
+  g_autoptr (GUri) uri = text ? g_uri_parse (text, G_URI_FLAGS_HAS_PASSWORD,
+      NULL) : NULL;
+
+  return uri ? g_uri_to_string_partial (uri, G_URI_HIDE_PASSWORD) :
+      g_strdup (text ? "(unreadable)" : "(none set)");
+}
+
+static gboolean
+connect_timeout_cb (gpointer data)
+{
+  DslWebrtcSession *self = data;
+
+  self->connect_timeout = 0;
+  if (ice_config.relay_only && !g_atomic_int_get (&self->relay_candidates)) {
+    g_autofree gchar *turn = redacted_uri (self->turn_server);
+
+    GST_ERROR ("%s: relay only, and no relay candidate was gathered: the "
+        "TURN server %s refused us or did not answer (check its address, "
+        "port, transport and credentials)", self->name, turn);
+    fail (self, "no connection in time: no TURN relay");
+  } else {
+    fail (self, "no connection in time: ICE or DTLS did not complete");
+  }
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 handover_dispatch (gpointer data)
 {
@@ -345,6 +417,13 @@ handover_dispatch (gpointer data)
       break;
     case HANDOVER_SEND:
       send_text (self, h->text);
+      break;
+    case HANDOVER_CONNECTED:
+      if (self->connect_timeout) {
+        g_source_remove (self->connect_timeout);
+        self->connect_timeout = 0;
+      }
+      GST_INFO ("%s: connected", self->name);
       break;
   }
   return G_SOURCE_REMOVE;
@@ -465,7 +544,8 @@ offer_created_cb (GstPromise * promise, gpointer data)
   }
   flight = g_new0 (OfferInFlight, 1);
   flight->session = op_begin (self);
-  flight->text = dsl_signaling_message_offer (offer->sdp);
+  flight->text = dsl_signaling_message_offer (offer->sdp, self->stun_server,
+      self->turn_server, ice_config.relay_only);
   g_signal_emit_by_name (self->webrtcbin, "set-local-description", offer,
       gst_promise_new_with_change_func (local_description_set_cb, flight,
           offer_in_flight_free));
@@ -492,6 +572,9 @@ ice_candidate_cb (GstElement * webrtcbin, guint mline, gchar * candidate,
   DslWebrtcSession *self = data;
   gchar *text = dsl_signaling_message_ice (mline, candidate);
 
+  if (strstr (candidate, " typ relay"))
+    g_atomic_int_inc (&self->relay_candidates);
+
   g_mutex_lock (&self->lock);
   if (self->offer_posted)
     hand_over (self, HANDOVER_SEND, text);
@@ -516,6 +599,7 @@ connection_state_cb (GstElement * webrtcbin, GParamSpec * pspec, gpointer data)
     self->stats.connected = 1;
     g_mutex_unlock (&self->lock);
     dsl_shared_stream_request_key_frame (self->stream);
+    hand_over (self, HANDOVER_CONNECTED, NULL);
   }
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
     hand_over (self, HANDOVER_FAILURE, g_strdup ("ICE or DTLS failed"));
@@ -559,6 +643,10 @@ handle_answer (DslWebrtcSession * self, DslSignalingMessage * message)
     g_source_remove (self->answer_timeout);
     self->answer_timeout = 0;
   }
+  if (!self->connect_timeout)
+    self->connect_timeout = dsl_context_timeout (connect_timeout_ms (),
+        connect_timeout_cb, dsl_webrtc_session_ref (self),
+        (GDestroyNotify) dsl_webrtc_session_unref);
   answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER,
       g_steal_pointer (&message->sdp));
   promise = gst_promise_new_with_change_func (remote_description_set_cb,
@@ -781,6 +869,8 @@ dsl_webrtc_session_new (const gchar * name,
   self->webrtcbin = gst_element_factory_make ("webrtcbin", NULL);
   gst_util_set_object_arg (G_OBJECT (self->webrtcbin), "bundle-policy",
       "max-bundle");
+  self->stun_server = g_strdup (config->stun_server);
+  self->turn_server = g_strdup (config->turn_server);
   if (config->stun_server && *config->stun_server)
     g_object_set (self->webrtcbin, "stun-server", config->stun_server, NULL);
   if (config->turn_server && *config->turn_server)
@@ -846,6 +936,36 @@ dsl_webrtc_session_new (const gchar * name,
   return self;
 }
 
+/* libnice's thread: the agent has released its TURN allocations. */
+static void
+turn_released_cb (GObject * agent, GAsyncResult * result, gpointer webrtcbin)
+{
+  g_task_propagate_boolean (G_TASK (result), NULL);
+  dsl_context_post (unref_on_main, webrtcbin, NULL);
+}
+
+/* A session that used a TURN server gives its allocations back (and its
+ * agent is not finalized with refreshes still running); webrtcbin 1.22
+ * never does. The agent's close runs on libnice's thread; webrtcbin is
+ * held until it is over. */
+static void
+release_turn_allocations (DslWebrtcSession * self)
+{
+  g_autoptr (GObject) ice = NULL;
+  g_autoptr (GObject) agent = NULL;
+
+  if (!self->turn_server || !*self->turn_server)
+    return;
+  g_object_get (self->webrtcbin, "ice-agent", &ice, NULL);
+  if (!ice || !g_object_class_find_property (G_OBJECT_GET_CLASS (ice),
+          "agent"))
+    return;
+  g_object_get (ice, "agent", &agent, NULL);
+  if (agent)
+    nice_agent_close_async (NICE_AGENT (agent), turn_released_cb,
+        gst_object_ref (self->webrtcbin));
+}
+
 /* Main context, once: the branch (queue, payloader, webrtcbin) to NULL
  * and out of the stream's bin. */
 static void
@@ -867,6 +987,7 @@ teardown (DslWebrtcSession * self)
     self->teardown_timeout = 0;
   }
   g_signal_handlers_disconnect_by_data (self->queue, self);
+  release_turn_allocations (self);
   for (gsize i = 0; i < G_N_ELEMENTS (elements); i++)
     gst_element_set_state (elements[i], GST_STATE_NULL);
   g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
@@ -932,6 +1053,10 @@ dsl_webrtc_session_close (DslWebrtcSession * self, gushort code,
   if (self->stats_timer) {
     g_source_remove (self->stats_timer);
     self->stats_timer = 0;
+  }
+  if (self->connect_timeout) {
+    g_source_remove (self->connect_timeout);
+    self->connect_timeout = 0;
   }
   g_signal_handlers_disconnect_by_data (self->connection, self);
   if (code)

@@ -68,6 +68,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (DslWebrtcSession, dsl_webrtc_session_unref)
 gboolean dsl_webrtc_session_set_ice_config (const gchar * addresses,
     guint min_port, guint max_port);
 
+/* Extension: every new session gathers and uses relay (TURN) candidates
+ * only. */
+void dsl_webrtc_session_set_relay_only (gboolean relay_only);
+gboolean dsl_webrtc_session_get_relay_only (void);
+
 /* Generates the process's DTLS certificate and loads the plugins now
  * (about 0.2 s, once), so the first viewer does not wait for it. */
 void dsl_webrtc_session_prewarm (void);

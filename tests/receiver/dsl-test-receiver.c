@@ -174,6 +174,8 @@ struct _App
   gdouble drop_media_s;
   gdouble request_key_frame_s;
   gint latency_ms;
+  gchar *turn;
+  gboolean relay_only;
   gint close_code;
   gchar **ice_addresses;
   gboolean events;
@@ -1250,6 +1252,11 @@ peer_start_pipeline (Peer * p)
   g_object_set (p->webrtc, "bundle-policy",
       GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, "latency", p->app->latency_ms,
       NULL);
+  if (p->app->turn)
+    g_object_set (p->webrtc, "turn-server", p->app->turn, NULL);
+  if (p->app->relay_only)
+    g_object_set (p->webrtc, "ice-transport-policy",
+        GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY, NULL);
   gst_bin_add (GST_BIN (p->pipeline), p->webrtc);
 
   if (!peer_setup_ice (p)) {
@@ -1992,6 +1999,11 @@ main (int argc, char **argv)
           "This many seconds after the first frame, ask the sender for a key "
           "frame (RTCP PLI/FIR, as a decoder that lost its picture does; "
           "default 0: never)", "SECONDS"},
+    {"turn", 0, 0, G_OPTION_ARG_STRING, &app.turn,
+          "TURN server for our side, turn://user:password@host:port"
+          "[?transport=tcp]", "URL"},
+    {"relay-only", 0, 0, G_OPTION_ARG_NONE, &app.relay_only,
+          "Use relay (TURN) candidates only", NULL},
     {"latency", 0, 0, G_OPTION_ARG_INT, &app.latency_ms,
           "webrtcbin's jitter-buffer latency, held before the first frame "
           "(default 200, webrtcbin's; a browser holds next to nothing)",

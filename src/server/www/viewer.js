@@ -2,7 +2,9 @@
  *
  * Speaks DSL's JSON signaling protocol over a WebSocket: the server offers,
  * this page answers.
- *   server -> page  {"type":"sdp","data":{"type":"offer","sdp":"..."}}
+ *   server -> page  {"type":"sdp","data":{"type":"offer","sdp":"...",
+ *                    "iceServers":[...],"iceTransportPolicy":"all"|"relay"}}
+ *                   (the last two are an extension: the sink's STUN/TURN)
  *                   {"type":"ice","data":{"candidate":"...","sdpMLineIndex":0}}
  *                   {"type":"error","data":{"message":"..."}}
  *   page -> server  {"type":"sdp","data":{"type":"answer","sdp":"..."}}
@@ -15,7 +17,9 @@
  * height, codec, fps, bitrateKbps, rttMs, packetsLost (all of the current
  * connection), connects (WebSocket opens), plays, stalled, closeCode,
  * closeReason, error (last server error message), ttffMs (WebSocket creation
- * to first decoded frame), playingAt and lostAt (performance.now() stamps).
+ * to first decoded frame), playingAt and lostAt (performance.now() stamps),
+ * candidateType and remoteCandidateType (the selected pair's: host, srflx,
+ * relay), iceTransportPolicy (what the server asked for).
  */
 'use strict';
 (() => {
@@ -37,6 +41,7 @@
     height: 0, codec: '', fps: 0, bitrateKbps: 0, rttMs: null, packetsLost: 0,
     connects: 0, plays: 0, stalled: false, closeCode: null, closeReason: '', error: '',
     ttffMs: null, firstFrameAt: null, playingAt: null, lostAt: null,
+    candidateType: '', remoteCandidateType: '', iceTransportPolicy: '',
   };
 
   /* ---- where to connect ---- */
@@ -212,7 +217,7 @@
       return;
     }
     if (!s.pc) {
-      s.pc = createPeer(s);
+      s.pc = createPeer(s, data);
       pollStats(s);
     }
     if (!s.playing) setState('negotiating', 'negotiating…');
@@ -256,8 +261,22 @@
     showMessage(`server error: ${text}`);
   }
 
-  function createPeer(s) {
-    const pc = new RTCPeerConnection({ iceServers: iceServers() });
+  /* The server's STUN/TURN servers and policy come with its offer (an
+   * extension of DSL's message); ?stun= in the page's URL adds more. */
+  function configuration(data) {
+    const fromServer = Array.isArray(data.iceServers)
+      ? data.iceServers.filter((s) => s && (typeof s.urls === 'string' || Array.isArray(s.urls)))
+      : [];
+    return {
+      iceServers: fromServer.concat(iceServers()),
+      iceTransportPolicy: data.iceTransportPolicy === 'relay' ? 'relay' : 'all',
+    };
+  }
+
+  function createPeer(s, data) {
+    const config = configuration(data || {});
+    V.iceTransportPolicy = config.iceTransportPolicy;
+    const pc = new RTCPeerConnection(config);
     pc.ontrack = (e) => {
       if (s.dead || e.track.kind !== 'video') return;
       video.srcObject = e.streams[0] || new MediaStream([e.track]);
@@ -306,6 +325,11 @@
     }
   }
 
+  function candidateType(report, id) {
+    const c = id ? report.get(id) : null;
+    return c && c.candidateType ? c.candidateType : '';
+  }
+
   function summarize(report, s) {
     let inbound = null; let pairId = null; let remoteOut = null;
     const pairs = [];
@@ -340,6 +364,9 @@
       rttMs,
       lost: inbound.packetsLost || 0,
       codec: codecStats ? codecStats.mimeType : '',
+      /* "host", "srflx", "relay": how the media reaches this page */
+      candidateType: candidateType(report, pair && pair.localCandidateId),
+      remoteCandidateType: candidateType(report, pair && pair.remoteCandidateId),
       slow: dt > 0.9, /* a full stats period: safe to refresh the rates */
     };
   }
@@ -348,6 +375,7 @@
     V.framesDecoded = st.frames;
     V.width = st.width; V.height = st.height;
     V.codec = st.codec; V.packetsLost = st.lost;
+    V.candidateType = st.candidateType; V.remoteCandidateType = st.remoteCandidateType;
     if (st.rttMs != null) V.rttMs = Math.round(st.rttMs * 10) / 10;
     if (st.fps != null) V.fps = Math.round(st.fps * 10) / 10;
     if (st.kbps != null) V.bitrateKbps = Math.round(st.kbps);
