@@ -272,10 +272,12 @@ def receiver_args(url, frames=60, *extra, peers=1, timeout=30):
             '--timeout', timeout, *extra]
 
 
-def receive(url, frames=60, peers=1, timeout=30):
-    """Runs the C receiver: (status, peers' JSON results, text)."""
-    status, lines, errors = run(receiver_args(url, frames, peers=peers,
-                                              timeout=timeout), timeout + 30)
+def receive(url, frames=60, *extra, peers=1, timeout=30):
+    """Runs the C receiver (extra: more of its options): (status, peers'
+    JSON results, text)."""
+    status, lines, errors = run(receiver_args(url, frames, *extra,
+                                              peers=peers, timeout=timeout),
+                                timeout + 30)
     text = 'receiver exit {}\nstdout:\n{}\nstderr (last lines):\n{}'.format(
         status, '\n'.join(lines), '\n'.join(errors.splitlines()[-30:]))
     return status, json_lines(lines), text

@@ -34,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+import turnserver  # noqa: E402
 from dsltap import (VIEW_MJS, browser_skipped, view,  # noqa: E402
                     BUILD_ROOT, RECEIVER, SOURCE_ROOT, Child,
                     decoded, json_lines, make_clip, receive, receiver_args,
@@ -56,7 +57,8 @@ OPTIONS = ['--port', '--bind', '--path', '--file', '--uri', '--v4l2',
            '--max-viewers', '--ping-interval', '--pong-timeout',
            '--header-timeout', '--idle-timeout', '--max-pending',
            '--max-websockets', '--tls-cert', '--tls-key', '--allow-origin',
-           '--allow-file-pages', '--token', '--token-file']
+           '--allow-file-pages', '--token', '--token-file',
+           '--encoder-per-viewer', '--ice-relay-only', '--timecode']
 
 
 class Server:
@@ -388,6 +390,39 @@ def case_browser_protocol_page(case):
         server.stop()
 
 
+def case_turn(case):
+    """Media only through coturn: the C receiver and Chromium relay-only;
+    Chromium learns the TURN server and the policy from the server's offer
+    (its page URL names neither)."""
+    if not turnserver.available():
+        case.skip_rest('coturn is not installed (scripts/install-deps --test)')
+        return
+    with turnserver.TurnServer() as turn:
+        server = Server('--width', '320', '--height', '240', '--turn',
+                        turn.url(), '--ice-relay-only')
+        try:
+            if server.port is None:
+                case.fail_rest('no URL announced\n' + server.output())
+                return
+            status, peers, text = receive(server.ws(), 60, '--turn',
+                                          turn.url(), '--relay-only')
+            case.result(status == 0 and len(peers) == 1 and
+                        decoded(peers[0], 60, 320, 240, 'VP8'),
+                        'the C receiver, relay only, decodes 60 frames',
+                        text + '\n' + server.output() + turn.log())
+            status, result, text = view('--url', server.url(), '--frames',
+                                        '30', '--timeout', '40')
+            if browser_skipped(case, status, result):
+                return
+            case.result(status == 0 and result.get('ok') is True and
+                        result.get('ice_transport_policy') == 'relay' and
+                        result.get('candidate_type') == 'relay',
+                        'Chromium plays through the relay the offer named',
+                        text + '\n' + server.output())
+        finally:
+            server.stop()
+
+
 CASES = [
     ('command line', 5, case_command_line),
     ('--width 640 --height 480', 3, case_size),
@@ -401,6 +436,7 @@ CASES = [
     ('browser, server restart', 2, case_browser_restart),
     ('browser, page from disk', 1, case_browser_page_from_disk),
     ('browser, DSL protocol page', 1, case_browser_protocol_page),
+    ('TURN relay only', 2, case_turn),
 ]
 
 
