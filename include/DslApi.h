@@ -317,6 +317,23 @@ DslReturnType dsl_sink_webrtc_viewer_stats_get(const wchar_t* name,
     dsl_webrtc_viewer_stats* stats);
 
 /**
+ * extension: metadata to viewers (detections to draw, events), on a data
+ * channel every viewer gets in its first offer ("dsl-metadata"). The
+ * message goes to the sink's viewer, or with stream_wide to every viewer
+ * of every sink sharing its encoder. Never waits: a viewer whose channel
+ * is not open yet, or holds more than 256 KiB unsent, misses it. sent
+ * (may be NULL) receives how many viewers it went to. At most 65536 bytes
+ * (DSL_RESULT_INVALID_INPUT_PARAM beyond). The built-in page draws
+ * {"boxes":[{"x":..,"y":..,"w":..,"h":..,"label":".."}]} (video pixels)
+ * over the video and lists other messages.
+ */
+#define DSL_WEBRTC_METADATA_MAX_SIZE                                65536
+DslReturnType dsl_sink_webrtc_metadata_send(const wchar_t* name,
+    const wchar_t* message, boolean stream_wide, uint* sent);
+DslReturnType dsl_sink_webrtc_metadata_data_send(const wchar_t* name,
+    const uint8_t* data, uint size, boolean stream_wide, uint* sent);
+
+/**
  * extension: whether a WebRTC Sink shares its encoder. By default (TRUE)
  * the WebRTC Sinks of one Pipeline with the same encode settings (encoder,
  * bitrate, iframe interval, dimensions) run one encoder between them, and

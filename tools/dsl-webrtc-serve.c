@@ -30,6 +30,7 @@ static struct
   gint max_viewers;
   gboolean encoder_per_viewer;
   gboolean relay_only;
+  gboolean demo_boxes;
   gchar *file, *uri, *v4l2;
   gboolean no_clock, timecode;
   gint ping_interval, pong_timeout, header_timeout, idle_timeout;
@@ -87,6 +88,9 @@ static const GOptionEntry entries[] = {
   {"ice-relay-only", 0, 0, G_OPTION_ARG_NONE, &opt.relay_only,
       "Media only through the --turn server (relay candidates), on both "
       "sides: the page is told too", NULL},
+  {"demo-boxes", 0, 0, G_OPTION_ARG_NONE, &opt.demo_boxes,
+      "Send every viewer a moving box as metadata, 10 times a second, and a "
+      "text message every second: the page draws the box over the video", NULL},
   {"ice-addresses", 0, 0, G_OPTION_ARG_STRING, &opt.ice_addresses,
       "Comma-separated local addresses for ICE host candidates (default: all)", "LIST"},
   {"max-viewers", 'm', 0, G_OPTION_ARG_INT, &opt.max_viewers,
@@ -150,11 +154,49 @@ typedef struct
   wchar_t *name;
 } Viewer;
 
+/* Every viewer's sink, for --demo-boxes (main loop only). */
+static GPtrArray *all_viewers;
+
 static void
 viewer_free (Viewer * viewer)
 {
+  g_ptr_array_remove (all_viewers, viewer);
   g_free (viewer->name);
   g_free (viewer);
+}
+
+/* --demo-boxes: a box that crosses the picture, in video pixels, and a
+ * counter message once a second; every viewer gets both. */
+static gboolean
+demo_boxes_cb (gpointer unused)
+{
+  static guint tick;
+  guint width = opt.width, height = opt.height;
+  guint w = width / 5, h = height / 4;
+  guint span = width - w, x = (tick * 8) % (2 * span);
+  g_autofree gchar *boxes = NULL, *text = NULL;
+  g_autofree wchar_t *wide_boxes = NULL, *wide_text = NULL;
+
+  if (x > span)
+    x = 2 * span - x;
+  boxes = g_strdup_printf ("{\"boxes\":[{\"x\":%u,\"y\":%u,\"w\":%u,"
+      "\"h\":%u,\"label\":\"demo %u\"}],\"seq\":%u}", x, height / 3, w, h,
+      tick / 10, tick);
+  wide_boxes = wide (boxes);
+  if (tick % 10 == 0) {
+    text = g_strdup_printf ("demo message %u", tick / 10);
+    wide_text = wide (text);
+  }
+  for (guint i = 0; i < all_viewers->len; i++) {
+    Viewer *viewer = g_ptr_array_index (all_viewers, i);
+
+    dsl_sink_webrtc_metadata_send (viewer->name, wide_boxes, DSL_FALSE, NULL);
+    if (wide_text)
+      dsl_sink_webrtc_metadata_send (viewer->name, wide_text, DSL_FALSE,
+          NULL);
+  }
+  tick++;
+  return G_SOURCE_CONTINUE;
 }
 
 /* A viewer left: its sink leaves the pipeline and is deleted, right here
@@ -205,6 +247,7 @@ server_listener (const wchar_t * path, void *client_data)
     return;
   }
   viewers++;
+  g_ptr_array_add (all_viewers, viewer);
   printf ("viewer %ls joined on %ls (%u watching)\n", viewer->name, path,
       viewers);
   fflush (stdout);
@@ -373,6 +416,7 @@ main (int argc, char **argv)
   const wchar_t *components[] = { SOURCE, L"keep-alive", NULL };
   int sources;
 
+  all_viewers = g_ptr_array_new ();
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_description (context,
       "Open the printed URL in a browser to watch. Each viewer gets its own "
@@ -468,6 +512,8 @@ main (int argc, char **argv)
 
   /* announced from inside the loop, once Ctrl-C is handled */
   g_idle_add (announce, NULL);
+  if (opt.demo_boxes)
+    g_timeout_add (100, demo_boxes_cb, NULL);
   dsl_main_loop_run ();
 
   printf ("dsl-webrtc-serve: stopping\n");

@@ -1,6 +1,8 @@
 /* dsl-api-sink-webrtc.c - the dsl_sink_webrtc_*() and dsl_sink_encode_*()
  * services. */
 #include "api/dsl-api.h"
+
+#include <string.h>
 #include "sink/dsl-webrtc-sink.h"
 #include "sink/dsl-webrtc-session.h"
 
@@ -190,10 +192,52 @@ dsl_webrtc_ice_transport_policy_set (uint policy)
   DSL_CONTEXT_SCOPE;
   if (policy != DSL_WEBRTC_ICE_TRANSPORT_POLICY_ALL
       && policy != DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY) {
-    GST_ERROR ("invalid ICE transport policy %u", policy);
+    GST_CAT_ERROR (dsl_api_debug, "invalid ICE transport policy %u", policy);
     return DSL_RESULT_INVALID_INPUT_PARAM;
   }
   dsl_webrtc_session_set_relay_only (policy ==
       DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY);
   return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_sink_webrtc_metadata_send (const wchar_t * name, const wchar_t * message,
+    boolean stream_wide, uint * sent)
+{
+  g_autoptr (GBytes) bytes = NULL;
+  gsize size;
+
+  DSL_CONTEXT_SCOPE;
+  DSL_API_STRING (n, name);
+  DSL_API_STRING (text, message);
+  DSL_API_WEBRTC_SINK (sink, n);
+  size = strlen (text);
+  if (size > DSL_WEBRTC_METADATA_MAX_SIZE) {
+    GST_CAT_ERROR (dsl_api_debug, "a %" G_GSIZE_FORMAT "-byte message: at most %d", size,
+        DSL_WEBRTC_METADATA_MAX_SIZE);
+    return DSL_RESULT_INVALID_INPUT_PARAM;
+  }
+  bytes = g_bytes_new (text, size);
+  return dsl_webrtc_sink_send_metadata (sink, bytes, TRUE, stream_wide,
+      sent);
+}
+
+DslReturnType
+dsl_sink_webrtc_metadata_data_send (const wchar_t * name,
+    const uint8_t * data, uint size, boolean stream_wide, uint * sent)
+{
+  g_autoptr (GBytes) bytes = NULL;
+
+  DSL_CONTEXT_SCOPE;
+  DSL_API_STRING (n, name);
+  DSL_API_REQUIRE (data);
+  DSL_API_WEBRTC_SINK (sink, n);
+  if (size == 0 || size > DSL_WEBRTC_METADATA_MAX_SIZE) {
+    GST_CAT_ERROR (dsl_api_debug, "a %u-byte message: 1 to %d", size,
+        DSL_WEBRTC_METADATA_MAX_SIZE);
+    return DSL_RESULT_INVALID_INPUT_PARAM;
+  }
+  bytes = g_bytes_new (data, size);
+  return dsl_webrtc_sink_send_metadata (sink, bytes, FALSE, stream_wide,
+      sent);
 }

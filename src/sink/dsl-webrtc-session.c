@@ -23,6 +23,8 @@
 #define PAYLOAD_TYPE 96
 /* a viewer further behind than this drops (see resync) */
 #define QUEUE_MAX_TIME (GST_SECOND / 2)
+/* a viewer's metadata channel holding more than this unsent drops */
+#define METADATA_MAX_BUFFERED (256 * 1024)
 /* how often a viewer's statistics are read */
 #define STATS_INTERVAL_MS 1000
 /* the longest a closed session waits for webrtcbin's operations */
@@ -63,6 +65,8 @@ struct _DslWebrtcSession
   guint answer_timeout;
   guint stats_timer;
   guint connect_timeout;
+  GObject *channel;            /* the metadata data channel, or NULL */
+  guint metadata_dropped;
   gchar *stun_server, *turn_server;    /* for the offer's iceServers */
   guint candidates;            /* received from the client */
   guint errors;                /* error replies sent */
@@ -769,6 +773,39 @@ stats_timer_cb (gpointer data)
 }
 
 gboolean
+dsl_webrtc_session_send_metadata (DslWebrtcSession * self, GBytes * data,
+    gboolean text)
+{
+  GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
+  guint64 buffered = 0;
+
+  g_return_val_if_fail (self != NULL && data != NULL, FALSE);
+  if (self->closed || !self->channel)
+    return FALSE;
+  g_object_get (self->channel, "ready-state", &state, "buffered-amount",
+      &buffered, NULL);
+  if (state != GST_WEBRTC_DATA_CHANNEL_STATE_OPEN)
+    return FALSE;
+  /* a viewer that does not keep up loses messages; nobody waits, and
+   * nothing grows without bound */
+  if (buffered > METADATA_MAX_BUFFERED) {
+    if (self->metadata_dropped++ % 100 == 0)
+      GST_WARNING ("%s: metadata channel congested (%" G_GUINT64_FORMAT
+          " bytes unsent): dropping (%u so far)", self->name, buffered,
+          self->metadata_dropped);
+    return FALSE;
+  }
+  if (text) {
+    g_autofree gchar *string = g_strndup (g_bytes_get_data (data, NULL),
+        g_bytes_get_size (data));
+    g_signal_emit_by_name (self->channel, "send-string", string);
+  } else {
+    g_signal_emit_by_name (self->channel, "send-data", data);
+  }
+  return TRUE;
+}
+
+gboolean
 dsl_webrtc_session_get_stats (DslWebrtcSession * self,
     dsl_webrtc_viewer_stats * stats)
 {
@@ -921,6 +958,14 @@ dsl_webrtc_session_new (const gchar * name,
   g_signal_connect (connection, "message", G_CALLBACK (message_cb), self);
   g_signal_connect (connection, "closed", G_CALLBACK (closed_cb), self);
 
+  /* READY first: the metadata channel exists before webrtcbin can decide
+   * on negotiation, so it is in the first (and only) offer */
+  gst_element_set_state (self->webrtcbin, GST_STATE_READY);
+  g_signal_emit_by_name (self->webrtcbin, "create-data-channel",
+      DSL_WEBRTC_METADATA_CHANNEL, NULL, &self->channel);
+  if (!self->channel)
+    GST_WARNING ("%s: no data channel (SCTP elements missing?): no metadata "
+        "for this viewer", name);
   gst_element_sync_state_with_parent (self->webrtcbin);
   gst_element_sync_state_with_parent (self->payloader);
   gst_element_sync_state_with_parent (self->queue);
@@ -931,7 +976,7 @@ dsl_webrtc_session_new (const gchar * name,
   self->stats.round_trip_time = -1;
   self->stats_timer = dsl_context_timeout (STATS_INTERVAL_MS, stats_timer_cb,
       dsl_webrtc_session_ref (self), (GDestroyNotify) dsl_webrtc_session_unref);
-  dsl_shared_stream_add_viewer (stream);
+  dsl_shared_stream_add_viewer (stream, self);
   GST_INFO ("%s: session started", name);
   return self;
 }
@@ -988,6 +1033,7 @@ teardown (DslWebrtcSession * self)
   }
   g_signal_handlers_disconnect_by_data (self->queue, self);
   release_turn_allocations (self);
+  g_clear_object (&self->channel);
   for (gsize i = 0; i < G_N_ELEMENTS (elements); i++)
     gst_element_set_state (elements[i], GST_STATE_NULL);
   g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
@@ -996,7 +1042,7 @@ teardown (DslWebrtcSession * self)
   gst_clear_object (&self->queue);
   gst_clear_object (&self->payloader);
   gst_clear_object (&self->bin);
-  dsl_shared_stream_remove_viewer (self->stream);
+  dsl_shared_stream_remove_viewer (self->stream, self);
   g_clear_pointer (&self->stream, dsl_shared_stream_unref);
   GST_DEBUG ("%s: webrtcbin torn down", self->name);
 }

@@ -53,6 +53,15 @@ DslWebrtcSession *dsl_webrtc_session_new (const gchar * name,
 void dsl_webrtc_session_close (DslWebrtcSession * self, gushort code,
     const gchar * reason);
 
+/* The label of every viewer's data channel, opened in the first offer. */
+#define DSL_WEBRTC_METADATA_CHANNEL "dsl-metadata"
+
+/* Sends data (a text message if text, else binary) on the viewer's
+ * metadata channel without waiting; FALSE (and the message dropped) when
+ * the channel is not open yet or more than 256 KiB wait to be sent. */
+gboolean dsl_webrtc_session_send_metadata (DslWebrtcSession * self,
+    GBytes * data, gboolean text);
+
 /* The latest statistics (read every second); FALSE once closed. */
 gboolean dsl_webrtc_session_get_stats (DslWebrtcSession * self,
     dsl_webrtc_viewer_stats * stats);

@@ -447,3 +447,34 @@ dsl_webrtc_sink_get_viewer_stats (DslWebrtcSink * self,
   }
   return DSL_RESULT_SUCCESS;
 }
+
+typedef struct
+{
+  GBytes *data;
+  gboolean text;
+  guint sent;
+} Metadata;
+
+static void
+send_to_viewer (gpointer session, gpointer data)
+{
+  Metadata *m = data;
+
+  if (dsl_webrtc_session_send_metadata (session, m->data, m->text))
+    m->sent++;
+}
+
+DslReturnType
+dsl_webrtc_sink_send_metadata (DslWebrtcSink * self, GBytes * data,
+    gboolean text, gboolean stream_wide, guint * sent)
+{
+  Metadata m = { data, text, 0 };
+
+  if (stream_wide && self->stream)
+    dsl_shared_stream_foreach_viewer (self->stream, send_to_viewer, &m);
+  else if (self->session)
+    send_to_viewer (self->session, &m);
+  if (sent)
+    *sent = m.sent;
+  return DSL_RESULT_SUCCESS;
+}

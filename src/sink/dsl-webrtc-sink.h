@@ -53,6 +53,13 @@ gboolean dsl_webrtc_sink_get_own_encoder (DslWebrtcSink * self);
 DslReturnType dsl_webrtc_sink_get_viewer_stats (DslWebrtcSink * self,
     dsl_webrtc_viewer_stats * stats);
 
+/* Extension: sends data to the sink's viewer, or (stream_wide) to every
+ * viewer of its shared stream, on their metadata channels, never waiting;
+ * a viewer whose channel is not open or congested misses it. sent (or
+ * NULL) receives how many viewers it went to. */
+DslReturnType dsl_webrtc_sink_send_metadata (DslWebrtcSink * self,
+    GBytes * data, gboolean text, gboolean stream_wide, guint * sent);
+
 /* The stream it is attached to (borrowed), or NULL outside a Pipeline. */
 struct _DslSharedStream *dsl_webrtc_sink_get_stream (DslWebrtcSink * self);
 

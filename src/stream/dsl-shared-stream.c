@@ -16,6 +16,7 @@ struct _DslSharedStream
   gconstpointer owner;             /* or NULL: shared */
   guint sinks;                     /* acquired references */
   guint viewers;
+  GPtrArray *viewer_list;          /* the viewers' sessions (borrowed) */
 
   GstElement *bin;                 /* reference */
   GstElement *valve;               /* borrowed, in bin */
@@ -100,6 +101,7 @@ stream_new (DslPipeline * pipeline, const DslStreamSettings * settings,
   self->name = g_steal_pointer (&name);
   self->pipeline = pipeline;
   self->settings = *settings;
+  self->viewer_list = g_ptr_array_new ();
   self->owner = owner;
   self->bin = gst_object_ref_sink (bin);
   self->valve = valve;
@@ -182,14 +184,16 @@ dsl_shared_stream_unref (DslSharedStream * self)
     return;
   GST_DEBUG ("%s: freed", self->name);
   g_warn_if_fail (self->branch == NULL);
+  g_ptr_array_unref (self->viewer_list);
   gst_object_unref (self->bin);
   g_free (self->name);
   g_free (self);
 }
 
 void
-dsl_shared_stream_add_viewer (DslSharedStream * self)
+dsl_shared_stream_add_viewer (DslSharedStream * self, gpointer viewer)
 {
+  g_ptr_array_add (self->viewer_list, viewer);
   if (self->viewers++ == 0) {
     running++;
     g_object_set (self->valve, "drop", FALSE, NULL);
@@ -203,14 +207,25 @@ dsl_shared_stream_add_viewer (DslSharedStream * self)
 }
 
 void
-dsl_shared_stream_remove_viewer (DslSharedStream * self)
+dsl_shared_stream_remove_viewer (DslSharedStream * self, gpointer viewer)
 {
   g_return_if_fail (self->viewers > 0);
+  g_ptr_array_remove (self->viewer_list, viewer);
   if (--self->viewers == 0) {
     running--;
     g_object_set (self->valve, "drop", TRUE, NULL);
     GST_INFO ("%s: no viewer left: encoder idle", self->name);
   }
+}
+
+void
+dsl_shared_stream_foreach_viewer (DslSharedStream * self, GFunc func,
+    gpointer data)
+{
+  g_autoptr (GPtrArray) snapshot = g_ptr_array_copy (self->viewer_list,
+      NULL, NULL);
+
+  g_ptr_array_foreach (snapshot, func, data);
 }
 
 guint

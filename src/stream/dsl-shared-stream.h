@@ -48,9 +48,13 @@ void dsl_shared_stream_unref (DslSharedStream * self);
 
 /* Viewers: the first one opens the valve, the last one shuts it. (A new
  * viewer asks for its key frame once its peer connection is connected.) */
-void dsl_shared_stream_add_viewer (DslSharedStream * self);
-void dsl_shared_stream_remove_viewer (DslSharedStream * self);
+void dsl_shared_stream_add_viewer (DslSharedStream * self, gpointer viewer);
+void dsl_shared_stream_remove_viewer (DslSharedStream * self,
+    gpointer viewer);
 guint dsl_shared_stream_get_viewers (DslSharedStream * self);
+/* Calls func (viewer, data) for each viewer (a snapshot: func may close). */
+void dsl_shared_stream_foreach_viewer (DslSharedStream * self, GFunc func,
+    gpointer data);
 
 /* Any thread: asks the encoder for a key frame (spaced by the encoder). */
 void dsl_shared_stream_request_key_frame (DslSharedStream * self);
