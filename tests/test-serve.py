@@ -58,7 +58,8 @@ OPTIONS = ['--port', '--bind', '--path', '--file', '--uri', '--v4l2',
            '--header-timeout', '--idle-timeout', '--max-pending',
            '--max-websockets', '--tls-cert', '--tls-key', '--allow-origin',
            '--allow-file-pages', '--token', '--token-file',
-           '--encoder-per-viewer', '--ice-relay-only', '--timecode']
+           '--encoder-per-viewer', '--ice-relay-only', '--timecode',
+           '--demo-boxes']
 
 
 class Server:
@@ -423,6 +424,33 @@ def case_turn(case):
             server.stop()
 
 
+def case_metadata(case):
+    """--demo-boxes: boxes drawn over the video, messages listed in order;
+    the C receiver (which ignores the channel) plays unharmed."""
+    server = Server('--width', '640', '--height', '480', '--demo-boxes')
+    try:
+        if server.port is None:
+            case.fail_rest('no URL announced\n' + server.output())
+            return
+        status, peers, text = receive(server.ws(), 30)
+        case.result(status == 0 and len(peers) == 1 and
+                    decoded(peers[0], 30, 640, 480) and
+                    peers[0].get('offers') == 1,
+                    'a viewer that ignores the metadata channel plays, '
+                    'one offer', text + '\n' + server.output())
+        status, result, text = view('--url', server.url(), '--frames', '30',
+                                    '--timeout', '40', '--metadata', '25')
+        if browser_skipped(case, status, result):
+            return
+        case.result(status == 0 and result.get('ok') is True and
+                    result.get('listed_in_order') is True and
+                    result.get('box_edge_hits', 0) > 0,
+                    'Chromium draws the boxes at their place and lists the '
+                    'messages in order', text + '\n' + server.output())
+    finally:
+        server.stop()
+
+
 CASES = [
     ('command line', 5, case_command_line),
     ('--width 640 --height 480', 3, case_size),
@@ -437,6 +465,7 @@ CASES = [
     ('browser, page from disk', 1, case_browser_page_from_disk),
     ('browser, DSL protocol page', 1, case_browser_protocol_page),
     ('TURN relay only', 2, case_turn),
+    ('metadata, --demo-boxes', 2, case_metadata),
 ]
 
 

@@ -4,7 +4,7 @@
 //
 //   node view.mjs --url http://127.0.0.1:PORT/?path=/ws --frames 30 --timeout 20
 //                 [--screenshot out.png] [--expect-width 640 --expect-height 480]
-//                 [--reconnect-check]
+//                 [--reconnect-check] [--metadata N]
 //   node view.mjs --file dsl-protocol-page.html?server=127.0.0.1:PORT&path=/ws ...
 //   node view.mjs --url https://127.0.0.1:PORT/ --expect-refused [--refused-for 3]
 //
@@ -28,6 +28,7 @@
 // --verbose (page console on stderr).
 
 import { existsSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -63,7 +64,7 @@ function parseArgs(argv) {
   const o = {
     url: null, file: null, frames: 30, timeout: 20, screenshot: null,
     expectWidth: null, expectHeight: null, reconnectCheck: false,
-    expectRefused: false, refusedFor: 3,
+    expectRefused: false, refusedFor: 3, metadata: 0,
     chromium: process.env.CHROMIUM || '/usr/bin/chromium', viewport: '1280x720',
     browserArgs: [], verbose: false,
   };
@@ -79,6 +80,7 @@ function parseArgs(argv) {
     '--viewport': (v) => { o.viewport = v; },
     '--browser-arg': (v) => { o.browserArgs.push(v); },
     '--refused-for': (v) => { o.refusedFor = positive(v, '--refused-for'); },
+    '--metadata': (v) => { o.metadata = positive(v, '--metadata'); },
   };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
@@ -103,6 +105,43 @@ function parseArgs(argv) {
     throw new Error('--expect-refused and --reconnect-check do not go together');
   }
   return o;
+}
+
+// The RGB(A) pixels of an 8-bit PNG (what page.screenshot gives).
+function decodePng(buf) {
+  let pos = 8; let width = 0; let height = 0; let channels = 4;
+  const idat = [];
+  while (pos < buf.length) {
+    const len = buf.readUInt32BE(pos); const type = buf.toString('ascii', pos + 4, pos + 8);
+    const data = buf.subarray(pos + 8, pos + 8 + len);
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0); height = data.readUInt32BE(4);
+      channels = data[9] === 6 ? 4 : 3;
+    } else if (type === 'IDAT') idat.push(data);
+    pos += 12 + len;
+  }
+  const raw = inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  const out = Buffer.alloc(stride * height);
+  for (let y = 0; y < height; y++) {
+    const f = raw[y * (stride + 1)];
+    const src = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    for (let x = 0; x < stride; x++) {
+      const a = x >= channels ? out[y * stride + x - channels] : 0;
+      const b = y > 0 ? out[(y - 1) * stride + x] : 0;
+      const c = x >= channels && y > 0 ? out[(y - 1) * stride + x - channels] : 0;
+      let v = src[x];
+      if (f === 1) v += a;
+      else if (f === 2) v += b;
+      else if (f === 3) v += (a + b) >> 1;
+      else if (f === 4) {
+        const p = a + b - c; const pa = Math.abs(p - a); const pb = Math.abs(p - b); const pc = Math.abs(p - c);
+        v += pa <= pb && pa <= pc ? a : (pb <= pc ? b : c);
+      }
+      out[y * stride + x] = v & 255;
+    }
+  }
+  return { width, height, channels, pixels: out };
 }
 
 function positive(v, name) {
@@ -296,6 +335,55 @@ async function main() {
         `${opts.expectWidth ?? '*'}x${opts.expectHeight ?? '*'}`, { width: v.width, height: v.height });
     }
     if (opts.screenshot) await page.screenshot({ path: opts.screenshot });
+
+    // --metadata N: N messages on the metadata channel, the page's list in
+    // order, and its boxes drawn: the screenshot holds the box colour at
+    // the place the last box message names (in video pixels, letterboxed).
+    if (opts.metadata) {
+      try {
+        await page.waitForFunction((n) => window.dslViewer.metadataMessages >= n &&
+          window.dslViewer.boxesDrawn > 0, opts.metadata, { timeout: left(), polling: 50 });
+      } catch (err) {
+        return await fail(`timeout waiting for ${opts.metadata} metadata messages`);
+      }
+      const listed = await page.evaluate(() =>
+        [...document.querySelectorAll('#metadata-list li')].map((li) => li.textContent));
+      const numbers = listed.map((t) => Number((t.match(/(\d+)$/) || [])[1]));
+      const inOrder = numbers.length > 0 && numbers.every((n, i) => i === 0 || n === numbers[i - 1] + 1);
+      // freeze the box for the screenshot: the page draws what it last got
+      const box = await page.evaluate(() => {
+        const v = window.dslViewer; const video = document.getElementById('video');
+        const r = video.getBoundingClientRect();
+        const b = v.boxes[0];
+        if (!b) return null;
+        window.dslViewer.boxes = [b];
+        const scale = Math.min(r.width / video.videoWidth, r.height / video.videoHeight);
+        const ox = r.left + (r.width - video.videoWidth * scale) / 2;
+        const oy = r.top + (r.height - video.videoHeight * scale) / 2;
+        return { x: ox + b.x * scale, y: oy + b.y * scale, w: b.w * scale, h: b.h * scale };
+      });
+      const png = decodePng(await page.screenshot());
+      let hits = 0; let probes = 0;
+      if (box) {
+        // along the box's top edge, where the stroke is
+        for (let x = Math.round(box.x + 4); x < box.x + box.w - 4; x += 2) {
+          const y = Math.round(box.y);
+          probes++;
+          for (const dy of [-1, 0, 1]) {
+            const i = ((y + dy) * png.width + x) * png.channels;
+            if (png.pixels[i] > 200 && png.pixels[i + 1] > 100 && png.pixels[i + 1] < 170 && png.pixels[i + 2] < 60) { hits++; break; }
+          }
+        }
+      }
+      Object.assign(result, {
+        metadata_messages: await page.evaluate(() => window.dslViewer.metadataMessages),
+        listed: listed.length, listed_in_order: inOrder, box, box_edge_hits: hits,
+        box_edge_probes: probes,
+      });
+      if (!inOrder || !box || hits < probes / 2) {
+        return await fail('metadata: messages out of order or the box not drawn', result);
+      }
+    }
 
     if (opts.reconnectCheck) {
       emit({ event: 'playing', frames: v.framesDecoded, connects: v.connects, ttff_ms: result.ttff_ms });

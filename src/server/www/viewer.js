@@ -42,6 +42,7 @@
     connects: 0, plays: 0, stalled: false, closeCode: null, closeReason: '', error: '',
     ttffMs: null, firstFrameAt: null, playingAt: null, lostAt: null,
     candidateType: '', remoteCandidateType: '', iceTransportPolicy: '',
+    metadataMessages: 0, metadataLast: null, boxes: [], boxesDrawn: 0,
   };
 
   /* ---- where to connect ---- */
@@ -185,6 +186,8 @@
       s.pc.oniceconnectionstatechange = s.pc.ondatachannel = null;
       s.pc.close();
     }
+    V.boxes = [];
+    scheduleDraw();
     if (video.srcObject) video.srcObject = null;
   }
 
@@ -288,7 +291,9 @@
       if (e.candidate && e.candidate.candidate) send(s, 'ice', e.candidate.toJSON());
     };
     pc.ondatachannel = (e) => {
-      e.channel.onmessage = (m) => console.info('dsl-viewer: data channel:', m.data);
+      if (e.channel.label !== 'dsl-metadata') return;
+      e.channel.binaryType = 'arraybuffer';
+      e.channel.onmessage = (m) => { if (!s.dead) onMetadata(m.data); };
     };
     const watch = () => {
       const st = pc.connectionState || pc.iceConnectionState;
@@ -309,6 +314,78 @@
     else pc.oniceconnectionstatechange = watch;
     return pc;
   }
+
+  /* ---- metadata: boxes over the video, other messages in a list ---- */
+  const MAX_BOXES = 256;
+  const MAX_LISTED = 50;
+  const overlay = $('overlay');
+  let drawPending = false;
+
+  function isBox(b) {
+    return b && typeof b === 'object' &&
+      ['x', 'y', 'w', 'h'].every((k) => Number.isFinite(b[k]));
+  }
+
+  function onMetadata(data) {
+    V.metadataMessages += 1;
+    if (typeof data !== 'string') {
+      listMessage(`binary message, ${data.byteLength} bytes`);
+      return;
+    }
+    V.metadataLast = data.slice(0, 1024);
+    let msg = null;
+    try { msg = JSON.parse(data); } catch (err) { /* plain text */ }
+    if (msg && typeof msg === 'object' && Array.isArray(msg.boxes)) {
+      V.boxes = msg.boxes.filter(isBox).slice(0, MAX_BOXES);
+      scheduleDraw();
+    } else {
+      listMessage(data);
+    }
+  }
+
+  function listMessage(text) {
+    const list = $('metadata-list');
+    const item = document.createElement('li');
+    item.textContent = text.length > 500 ? text.slice(0, 500) + '…' : text;
+    list.appendChild(item);
+    while (list.children.length > MAX_LISTED) list.removeChild(list.firstChild);
+    $('metadata').hidden = false;
+  }
+
+  function scheduleDraw() {
+    if (drawPending) return;
+    drawPending = true;
+    requestAnimationFrame(() => { drawPending = false; drawBoxes(); });
+  }
+
+  /* The video is letterboxed (object-fit: contain): boxes in video pixels
+   * map onto the picture's rectangle inside the element. */
+  function drawBoxes() {
+    const rect = video.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    overlay.width = Math.round(rect.width * dpr);
+    overlay.height = Math.round(rect.height * dpr);
+    const ctx = overlay.getContext('2d');
+    ctx.clearRect(0, 0, overlay.width, overlay.height);
+    const vw = video.videoWidth; const vh = video.videoHeight;
+    if (!vw || !vh) return;
+    const scale = Math.min(rect.width / vw, rect.height / vh) * dpr;
+    const ox = (overlay.width - vw * scale) / 2;
+    const oy = (overlay.height - vh * scale) / 2;
+    ctx.lineWidth = Math.max(2, 3 * dpr);
+    ctx.strokeStyle = '#ff8800'; /* a colour no test pattern has */
+    ctx.fillStyle = '#ff8800';
+    ctx.font = `${Math.round(14 * dpr)}px sans-serif`;
+    ctx.textBaseline = 'bottom';
+    for (const b of V.boxes) {
+      const x = ox + b.x * scale; const y = oy + b.y * scale;
+      ctx.strokeRect(x, y, b.w * scale, b.h * scale);
+      if (typeof b.label === 'string' && b.label)
+        ctx.fillText(b.label.slice(0, 64), x + 2, y - 2);
+    }
+    V.boxesDrawn += 1;
+  }
+  window.addEventListener('resize', scheduleDraw);
 
   /* ---- statistics ---- */
   async function pollStats(s) {
