@@ -716,6 +716,37 @@ def dsl_webrtc_ice_transport_policy_set(policy):
     return int(_dsl_webrtc_ice_transport_policy_set(policy))
 
 
+# extension: metadata to viewers
+DSL_WEBRTC_METADATA_MAX_SIZE = 65536
+
+_dsl_sink_webrtc_metadata_send = _bind(
+    'dsl_sink_webrtc_metadata_send', _uint,
+    [_wstr, _wstr, _boolean, POINTER(c_uint)])
+
+
+def dsl_sink_webrtc_metadata_send(name, message, stream_wide=False):
+    """extension: a text message (e.g. json.dumps({'boxes': [...]})) to the
+    sink's viewer, or to every viewer of its encoder; never waits.
+    Returns (retval, viewers it went to)."""
+    sent = c_uint(0)
+    retval = _dsl_sink_webrtc_metadata_send(name, message, stream_wide,
+                                            byref(sent))
+    return int(retval), int(sent.value)
+
+
+_dsl_sink_webrtc_metadata_data_send = _bind(
+    'dsl_sink_webrtc_metadata_data_send', _uint,
+    [_wstr, _ctypes.c_char_p, _uint, _boolean, POINTER(c_uint)])
+
+
+def dsl_sink_webrtc_metadata_data_send(name, data, stream_wide=False):
+    """extension: a binary message (bytes). Returns (retval, viewers)."""
+    sent = c_uint(0)
+    retval = _dsl_sink_webrtc_metadata_data_send(
+        name, bytes(data), len(data), stream_wide, byref(sent))
+    return int(retval), int(sent.value)
+
+
 _dsl_sink_webrtc_viewer_stats_get = _bind(
     'dsl_sink_webrtc_viewer_stats_get', _uint,
     [_wstr, POINTER(dsl_webrtc_viewer_stats)])

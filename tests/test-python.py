@@ -153,6 +153,11 @@ def sink_getters():
            (0, DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY))
     expect(dsl_webrtc_ice_transport_policy_set(
         DSL_WEBRTC_ICE_TRANSPORT_POLICY_ALL), 0)
+    # extension: metadata with no viewer goes nowhere; too big is refused
+    expect(dsl_sink_webrtc_metadata_send('webrtc-sink', '{"boxes":[]}'),
+           (0, 0))
+    expect(dsl_sink_webrtc_metadata_data_send('webrtc-sink', b'x' * 65537),
+           (DSL_RESULT_INVALID_INPUT_PARAM, 0))
     # extension: no viewer, no statistics
     expect(dsl_sink_webrtc_viewer_stats_get('webrtc-sink'),
            (DSL_RESULT_SINK_WEBRTC_CONNECTION_CLOSED_FAILED, None))

@@ -719,6 +719,29 @@ test_key_frame_requests (void)
             NULL), ==, DSL_RESULT_INVALID_INPUT_PARAM);
   }
 
+  /* metadata reaches the viewer once its data channel is open */
+  {
+    guint sent = 0;
+    gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    g_autofree guint8 *big = g_malloc0 (DSL_WEBRTC_METADATA_MAX_SIZE + 1);
+
+    while (sent == 0 && g_get_monotonic_time () < deadline) {
+      g_main_context_iteration (NULL, FALSE);
+      g_assert_cmpuint (dsl_sink_webrtc_metadata_send (L"webrtc-sink",
+              L"{\"boxes\":[]}", FALSE, &sent), ==, DSL_RESULT_SUCCESS);
+      g_usleep (20000);
+    }
+    g_assert_cmpuint (sent, ==, 1);
+    g_assert_cmpuint (dsl_sink_webrtc_metadata_data_send (L"webrtc-sink",
+            big, 16, TRUE, &sent), ==, DSL_RESULT_SUCCESS);
+    g_assert_cmpuint (sent, ==, 1);
+    g_assert_cmpuint (dsl_sink_webrtc_metadata_data_send (L"webrtc-sink",
+            big, DSL_WEBRTC_METADATA_MAX_SIZE + 1, FALSE, NULL), ==,
+        DSL_RESULT_INVALID_INPUT_PARAM);
+    g_assert_cmpuint (dsl_sink_webrtc_metadata_data_send (L"webrtc-sink",
+            NULL, 1, FALSE, NULL), ==, DSL_RESULT_INVALID_INPUT_PARAM);
+  }
+
   /* the library asks */
   w.above = dsl_shared_stream_get_key_frames (w.stream);
   dsl_shared_stream_request_key_frame (w.stream);
