@@ -479,12 +479,11 @@ uc1_server_listener (const wchar_t * path, void *data)
       DSL_RESULT_SUCCESS);
 }
 
-static void
-run_use_case_1 (guint encoder, guint peers)
+/* A playing pipeline whose server listener makes a sink per viewer;
+ * returns the server's port. */
+static guint
+uc1_start (guint encoder)
 {
-  guint port;
-  DslTestReceiver *rx;
-
   uc1_encoder = encoder;
   uc1_sinks = 0;
   for (guint i = 0; i < UC1_MAX_SINKS; i++)
@@ -492,7 +491,16 @@ run_use_case_1 (guint encoder, guint peers)
   make_pipeline (NULL, TRUE);
   g_assert_cmpuint (dsl_websocket_server_client_listener_add
       (uc1_server_listener, NULL), ==, DSL_RESULT_SUCCESS);
-  port = dsl_test_server_start ();
+  return dsl_test_server_start ();
+}
+
+static void
+run_use_case_1 (guint encoder, guint peers)
+{
+  guint port;
+  DslTestReceiver *rx;
+
+  port = uc1_start (encoder);
 
   rx = dsl_test_receiver_start (port, "/ws", peers, 60, NULL);
   g_assert_true (dsl_test_receiver_wait (rx, 60000));
@@ -564,14 +572,7 @@ test_use_case_1_shared_encoder (void)
   DslTestPadCounter *encoded;
   guint port;
 
-  uc1_encoder = DSL_ENCODER_SW_VP8;
-  uc1_sinks = 0;
-  for (guint i = 0; i < UC1_MAX_SINKS; i++)
-    uc1_logs[i] = (StateLog) { g_string_new (NULL) };
-  make_pipeline (NULL, TRUE);
-  g_assert_cmpuint (dsl_websocket_server_client_listener_add
-      (uc1_server_listener, NULL), ==, DSL_RESULT_SUCCESS);
-  port = dsl_test_server_start ();
+  port = uc1_start (DSL_ENCODER_SW_VP8);
 
   /* the first viewer takes the offer and never answers: its webrtcbin
    * holds its input until negotiated, which must hold nobody else */

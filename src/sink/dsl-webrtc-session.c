@@ -335,39 +335,27 @@ answer_timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* DSL_WEBRTC_ANSWER_TIMEOUT_MS, a whole number of milliseconds >= 1 */
+/* A timeout from the environment variable name (a whole number of
+ * milliseconds >= 1), or fallback. */
 static guint
-answer_timeout_ms (void)
+timeout_from_env (const gchar * name, guint fallback)
 {
-  const gchar *env = g_getenv ("DSL_WEBRTC_ANSWER_TIMEOUT_MS");
+  const gchar *env = g_getenv (name);
   guint64 value;
 
   if (!env)
-    return DEFAULT_ANSWER_TIMEOUT_MS;
+    return fallback;
   if (!g_ascii_string_to_unsigned (env, 10, 1, G_MAXUINT, &value, NULL)) {
-    GST_WARNING ("ignoring DSL_WEBRTC_ANSWER_TIMEOUT_MS='%s': not a number "
-        "of milliseconds", env);
-    return DEFAULT_ANSWER_TIMEOUT_MS;
+    GST_WARNING ("ignoring %s='%s': not a number of milliseconds", name, env);
+    return fallback;
   }
   return (guint) value;
 }
 
-/* DSL_WEBRTC_CONNECT_TIMEOUT_MS, a whole number of milliseconds >= 1 */
-static guint
-connect_timeout_ms (void)
-{
-  const gchar *env = g_getenv ("DSL_WEBRTC_CONNECT_TIMEOUT_MS");
-  guint64 value;
-
-  if (!env)
-    return DEFAULT_CONNECT_TIMEOUT_MS;
-  if (!g_ascii_string_to_unsigned (env, 10, 1, G_MAXUINT, &value, NULL)) {
-    GST_WARNING ("ignoring DSL_WEBRTC_CONNECT_TIMEOUT_MS='%s': not a number "
-        "of milliseconds", env);
-    return DEFAULT_CONNECT_TIMEOUT_MS;
-  }
-  return (guint) value;
-}
+#define answer_timeout_ms() \
+  timeout_from_env ("DSL_WEBRTC_ANSWER_TIMEOUT_MS", DEFAULT_ANSWER_TIMEOUT_MS)
+#define connect_timeout_ms() \
+  timeout_from_env ("DSL_WEBRTC_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS)
 
 /* A TURN URI fit for a log line: no password. */
 static gchar *

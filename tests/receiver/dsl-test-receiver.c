@@ -1676,17 +1676,24 @@ request_key_frame_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Main thread: func (peer) once, seconds from now. */
+static void
+peer_after (Peer * p, gdouble seconds, GSourceFunc func)
+{
+  GSource *timer = g_timeout_source_new ((guint) (seconds * 1000.0));
+
+  g_source_set_callback (timer, func, peer_ref (p), peer_unref);
+  g_source_attach (timer, p->app->ctx);
+  g_source_unref (timer);
+}
+
 static gboolean
 arm_request_key_frame_cb (gpointer data)
 {
   PeerTask *t = data;
-  GSource *timer = g_timeout_source_new ((guint)
-      (t->peer->app->request_key_frame_s * 1000.0));
 
-  g_source_set_callback (timer, request_key_frame_cb, peer_ref (t->peer),
-      peer_unref);
-  g_source_attach (timer, t->peer->app->ctx);
-  g_source_unref (timer);
+  peer_after (t->peer, t->peer->app->request_key_frame_s,
+      request_key_frame_cb);
   return G_SOURCE_REMOVE;
 }
 
@@ -1711,13 +1718,8 @@ static gboolean
 arm_drop_media_cb (gpointer data)
 {
   PeerTask *t = data;
-  GSource *timer = g_timeout_source_new ((guint) (t->peer->app->drop_media_s
-          * 1000.0));
 
-  g_source_set_callback (timer, drop_media_cb, peer_ref (t->peer),
-      peer_unref);
-  g_source_attach (timer, t->peer->app->ctx);
-  g_source_unref (timer);
+  peer_after (t->peer, t->peer->app->drop_media_s, drop_media_cb);
   return G_SOURCE_REMOVE;
 }
 
