@@ -604,12 +604,16 @@ test_use_case_1_shared_encoder (void)
   g_assert_cmpint (rx->exit_status, ==, 0);
   for (guint i = 0; i < 6; i++) {
     JsonObject *peer = g_ptr_array_index (rx->peers, i);
+    /* a held tee stops everybody for good: these bounds only allow for a
+     * slow (sanitized, loaded) machine */
+    gboolean slow = g_getenv ("DSL_SANITIZED") && *g_getenv ("DSL_SANITIZED");
 
     dsl_test_receiver_assert_peer (rx, i, 90, W, H);
     /* the source's 30 fps, unhindered by the frozen viewer */
     g_assert_cmpfloat (json_object_get_double_member (peer, "fps_steady"), >,
-        25.0);
-    g_assert_cmpint (json_object_get_int_member (peer, "max_gap_ms"), <, 500);
+        slow ? 15.0 : 24.0);
+    g_assert_cmpint (json_object_get_int_member (peer, "max_gap_ms"), <,
+        slow ? 2000 : 1000);
   }
   dsl_test_receiver_free (rx);
   for (guint i = 2; i < 8; i++)
