@@ -12,6 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Extension services exported by libdsl; declared here until DslApi.h
+ * declares them (docs/api-ws-server.md, Metrics). */
+DslReturnType dsl_websocket_server_metrics_enabled_set (boolean enabled);
+
 #define PIPELINE L"pipeline"
 #define SOURCE L"source"
 
@@ -39,6 +43,7 @@ static struct
   gchar **origins;
   gboolean file_pages;
   gchar *token, *token_file;
+  gboolean metrics;
 } opt = {
   .port = DSL_WEBSOCKET_SERVER_DEFAULT_WEBSOCKET_PORT,
   .encoder = NULL,
@@ -124,6 +129,10 @@ static const GOptionEntry entries[] = {
   {"token-file", 0, 0, G_OPTION_ARG_FILENAME, &opt.token_file,
       "Read the token from the first line of this file (keeps it off the "
       "command line)", "FILE"},
+  {"metrics", 0, 0, G_OPTION_ARG_NONE, &opt.metrics,
+      "Serve GET /metrics in the Prometheus text format (viewers, bytes and "
+      "packets sent, losses, key frames, encoders, refused connections), "
+      "under the same token rules as the page", NULL},
   {NULL}
 };
 
@@ -333,6 +342,8 @@ announce (gpointer unused)
       opt.token || opt.token_file ? "?token=TOKEN" : "");
   for (gchar ** p = opt.paths; p && *p; p++)
     printf ("  or %s://%s:%u/?path=%s\n", scheme, host, port, *p);
+  if (opt.metrics)
+    printf ("  metrics: %s://%s:%u/metrics\n", scheme, host, port);
   fflush (stdout);
   return G_SOURCE_REMOVE;
 }
@@ -457,6 +468,9 @@ main (int argc, char **argv)
   if (!apply_limits ())
     return 2;
   if (!apply_access ())
+    return 2;
+  if (opt.metrics && !check (dsl_websocket_server_metrics_enabled_set
+          (DSL_TRUE), "--metrics"))
     return 2;
   if (!opt.tls_cert != !opt.tls_key) {
     fprintf (stderr, "dsl-webrtc-serve: give --tls-cert and --tls-key "

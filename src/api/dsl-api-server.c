@@ -1,6 +1,7 @@
 /* dsl-api-server.c - the dsl_websocket_server_*() services. */
 #include "api/dsl-api.h"
 #include "server/dsl-websocket-server.h"
+#include "server/dsl-metrics.h"
 #include "sink/dsl-webrtc-session.h"
 
 DslReturnType
@@ -253,5 +254,26 @@ dsl_websocket_server_connection_limits_get (uint * max_pending,
   DSL_API_REQUIRE (max_websockets);
   get_limit_pair (LIMIT (max_pending), LIMIT (max_websockets), max_pending,
       max_websockets);
+  return DSL_RESULT_SUCCESS;
+}
+
+/* GET /metrics (extension): off by default, a service call turns it on
+ * or off at any time, listening or not. */
+DslReturnType
+dsl_websocket_server_metrics_enabled_set (boolean enabled)
+{
+  DSL_CONTEXT_SCOPE;
+  /* the server exists from here on, as after any other server service */
+  dsl_websocket_server_get ();
+  dsl_metrics_set_enabled (enabled != DSL_FALSE);
+  return DSL_RESULT_SUCCESS;
+}
+
+DslReturnType
+dsl_websocket_server_metrics_enabled_get (boolean * enabled)
+{
+  DSL_CONTEXT_SCOPE;
+  DSL_API_REQUIRE (enabled);
+  *enabled = dsl_metrics_get_enabled () ? DSL_TRUE : DSL_FALSE;
   return DSL_RESULT_SUCCESS;
 }

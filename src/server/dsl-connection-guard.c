@@ -1,6 +1,7 @@
 /* dsl-connection-guard.c - see dsl-connection-guard.h */
 #include "server/dsl-connection-guard.h"
 #include "server/dsl-client-connection.h"
+#include "server/dsl-metrics.h"
 #include "server/dsl-websocket-close.h"
 #include "core/dsl-context.h"
 #include "core/dsl-log.h"
@@ -126,13 +127,14 @@ client_of (DslConnectionGuard * self, SoupServerMessage * msg)
 }
 
 static void
-evict_oldest_pending (DslConnectionGuard * self)
+evict_oldest_pending (DslConnectionGuard * self, DslRefusal reason)
 {
   Client *oldest = g_queue_peek_head (&self->pending);
 
   if (oldest) {
     client_abort (oldest);
     self->evicted++;
+    dsl_metrics_count_refused (reason);
   }
 }
 
@@ -174,6 +176,8 @@ handshake_done (GObject * source, GAsyncResult * result, gpointer data)
 
     GST_INFO ("no TLS connection with %s: %s", peer,
         error ? error->message : "closed meanwhile");
+    if (error)
+      dsl_metrics_count_refused (DSL_REFUSED_TLS_HANDSHAKE);
     g_io_stream_close (tls, NULL, NULL);
   } else {
     hand_to_libsoup (h->guard, tls, h->local, h->remote);
@@ -222,8 +226,9 @@ admit (DslConnectionGuard * self, GSocket * socket)
     g_socket_close (socket, NULL);
     return;
   }
+  dsl_metrics_count_accepted ();
   while (self->pending.length >= self->limits.max_pending)
-    evict_oldest_pending (self);
+    evict_oldest_pending (self, DSL_REFUSED_PENDING_LIMIT);
 
   client = g_new0 (Client, 1);
   client->guard = self;
@@ -302,7 +307,7 @@ pause_accepting (DslConnectionGuard * self, const GError * error)
         ACCEPT_PAUSE_MS);
   }
   self->last_starved = g_get_monotonic_time ();
-  evict_oldest_pending (self);
+  evict_oldest_pending (self, DSL_REFUSED_FD_LIMIT);
   for (guint i = 0; i < self->listeners->len; i++)
     listener_unwatch (g_ptr_array_index (self->listeners, i));
   if (!self->resume)
@@ -336,7 +341,7 @@ accept_cb (GSocket * socket, GIOCondition condition, gpointer data)
 
 static gboolean
 websocket_is_dead (DslConnectionGuard * self, Client * client, gint64 now,
-    const gchar ** why)
+    const gchar ** why, DslDrop * reason)
 {
   gint64 timeout = self->limits.pong_timeout_s * G_USEC_PER_SEC;
   gint64 blocked = dsl_client_connection_get_blocked_since (client->connection);
@@ -344,10 +349,12 @@ websocket_is_dead (DslConnectionGuard * self, Client * client, gint64 now,
   if (now - dsl_client_connection_get_last_input (client->connection) >
       timeout) {
     *why = "no answer to pings";
+    *reason = DSL_DROPPED_NO_PONG;
     return TRUE;
   }
   if (blocked && now - blocked > timeout) {
     *why = "the peer reads nothing";
+    *reason = DSL_DROPPED_BLOCKED;
     return TRUE;
   }
   return FALSE;
@@ -359,6 +366,7 @@ check_client (DslConnectionGuard * self, Client * client, gint64 now)
   gint64 header = self->limits.header_timeout_s * G_USEC_PER_SEC;
   gint64 idle = self->limits.idle_timeout_s * G_USEC_PER_SEC;
   const gchar *why = NULL;
+  DslDrop reason;
   g_autofree gchar *peer = NULL;
 
   switch (client->phase) {
@@ -369,23 +377,27 @@ check_client (DslConnectionGuard * self, Client * client, gint64 now)
       } else if (now - client->since > idle) {
         GST_DEBUG ("closing an idle HTTP connection");
         client_abort (client);
+        dsl_metrics_count_dropped (DSL_DROPPED_IDLE);
       }
       break;
     case PHASE_REQUEST:
       if (now - client->since > header) {
         client_abort (client);
         self->timed_out++;
+        dsl_metrics_count_refused (DSL_REFUSED_HEADER_TIMEOUT);
       }
       break;
     case PHASE_RESPONSE:
       if (now - client->since > idle) {
         GST_DEBUG ("closing a connection that does not read its answer");
         client_abort (client);
+        dsl_metrics_count_dropped (DSL_DROPPED_UNREAD_RESPONSE);
       }
       break;
     case PHASE_WEBSOCKET:
-      if (!websocket_is_dead (self, client, now, &why))
+      if (!websocket_is_dead (self, client, now, &why, &reason))
         break;
+      dsl_metrics_count_dropped (reason);
       peer = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE
           (client->remote));
       GST_WARNING ("closing a dead WebSocket from %s: %s for %u s", peer, why,
@@ -598,4 +610,12 @@ dsl_connection_guard_drop (DslConnectionGuard * self, SoupServerMessage * msg)
 
   if (client)
     client_abort (client);
+}
+
+void
+dsl_connection_guard_get_counts (DslConnectionGuard * self, guint * pending,
+    guint * websockets)
+{
+  *pending = self->pending.length;
+  *websockets = self->websockets;
 }

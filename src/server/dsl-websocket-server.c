@@ -3,6 +3,7 @@
 #include "server/dsl-access.h"
 #include "server/dsl-connection-guard.h"
 #include "server/dsl-http-content.h"
+#include "server/dsl-metrics.h"
 #include "server/dsl-tls.h"
 #include "server/dsl-websocket-close.h"
 #include "server/dsl-websocket-path.h"
@@ -76,6 +77,8 @@ refuse (SoupServerMessage * msg, guint status)
       "A viewer token is needed: open the page with ?token=TOKEN.\n" :
       "Pages of this origin may not connect here.\n";
 
+  dsl_metrics_count_refused (status == SOUP_STATUS_UNAUTHORIZED ?
+      DSL_REFUSED_TOKEN : DSL_REFUSED_ORIGIN);
   if (status == SOUP_STATUS_UNAUTHORIZED)
     soup_message_headers_replace (headers, "WWW-Authenticate", "Bearer");
   soup_message_headers_replace (headers, "Connection", "close");
@@ -96,6 +99,14 @@ serve_http (DslWebsocketServer * self, SoupServerMessage * msg,
   }
   soup_message_headers_replace (soup_server_message_get_response_headers
       (msg), "Connection", "close");
+  /* off (the default), /metrics is a path like any other */
+  if (dsl_metrics_get_enabled () && g_str_equal (path, DSL_METRICS_PATH)) {
+    DslMetricsServerState state;
+
+    dsl_websocket_server_get_metrics_state (&state);
+    dsl_metrics_serve (msg, &state);
+    return;
+  }
   dsl_http_content_serve (self->http, msg, path);
 }
 
@@ -121,10 +132,12 @@ websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     dsl_websocket_close_and_release (connection, DSL_CLOSE_GOING_AWAY, "server stopping");
   } else if ((transceiver = first_available_transceiver (self))) {
     GST_DEBUG ("handing %s to transceiver %p", path, transceiver);
+    dsl_metrics_viewer_connected (transceiver, connection, path);
     transceiver->iface->connect (transceiver, connection, path);
   } else {
     GST_WARNING ("no signaling transceiver available for %s; closing with "
         "1013", path);
+    dsl_metrics_count_refused (DSL_REFUSED_NO_TRANSCEIVER);
     dsl_websocket_close_with_registry_code (connection, DSL_CLOSE_TRY_AGAIN_LATER,
         "no signaling transceiver available");
     dsl_connection_guard_drop (self->guard, msg);
@@ -152,6 +165,7 @@ websocket_path_cb (SoupServer * soup, SoupServerMessage * msg,
   } else if (!dsl_connection_guard_may_upgrade (self->guard)) {
     GST_WARNING ("refusing a WebSocket on %s: %u are open already", path,
         dsl_connection_guard_get_limits (self->guard)->max_websockets);
+    dsl_metrics_count_refused (DSL_REFUSED_WEBSOCKET_LIMIT);
     soup_message_headers_replace (soup_server_message_get_response_headers
         (msg), "Retry-After", RETRY_AFTER_S);
     soup_message_headers_replace (soup_server_message_get_response_headers
@@ -518,4 +532,18 @@ dsl_websocket_server_remove_transceiver (DslWebsocketServer * self,
     DslSignalingTransceiver * transceiver)
 {
   g_ptr_array_remove (self->transceivers, transceiver);
+  dsl_metrics_transceiver_gone (transceiver);
+}
+
+/* ------------------------------------------------------------------ */
+/* Metrics */
+
+void
+dsl_websocket_server_get_metrics_state (DslMetricsServerState * state)
+{
+  DslWebsocketServer *self = dsl_websocket_server_get ();
+
+  state->paths = dsl_websocket_paths_list (self->paths);
+  state->transceivers = self->transceivers;
+  state->guard = self->guard;
 }
