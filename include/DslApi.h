@@ -471,6 +471,17 @@ DslReturnType dsl_websocket_server_token_set(const wchar_t* token);
 DslReturnType dsl_websocket_server_authorize_listener_set(
     dsl_websocket_server_authorize_cb listener, void* client_data);
 
+/**
+ * extension: whether the server answers GET /metrics with its figures in
+ * the Prometheus text exposition format 0.0.4 (viewers by WebSocket path,
+ * bytes and packets sent, losses, key frames, encoders running,
+ * connections refused by reason; docs/api-ws-server.md#metrics), under the
+ * token rules of every plain HTTP request. Default DSL_FALSE: /metrics is
+ * then a path like any other. May be changed at any time, listening or not.
+ */
+DslReturnType dsl_websocket_server_metrics_enabled_set(boolean enabled);
+DslReturnType dsl_websocket_server_metrics_enabled_get(boolean* enabled);
+
 /* ------------------------------------------------------------------------
  * General services
  * --------------------------------------------------------------------- */

@@ -692,6 +692,28 @@ def dsl_sink_encode_dimensions_set(name, width, height):
     return int(_dsl_sink_encode_dimensions_set(name, width, height))
 
 
+_dsl_websocket_server_metrics_enabled_set = _bind(
+    'dsl_websocket_server_metrics_enabled_set', _uint, [_boolean])
+
+
+def dsl_websocket_server_metrics_enabled_set(enabled):
+    """extension: True: the server answers GET /metrics (Prometheus text
+    format); False (the default): /metrics is a path like any other."""
+    return int(_dsl_websocket_server_metrics_enabled_set(
+        DSL_TRUE if enabled else DSL_FALSE))
+
+
+_dsl_websocket_server_metrics_enabled_get = _bind(
+    'dsl_websocket_server_metrics_enabled_get', _uint, [POINTER(_boolean)])
+
+
+def dsl_websocket_server_metrics_enabled_get():
+    """extension: returns (retval, enabled)."""
+    enabled = _boolean(0)
+    retval = _dsl_websocket_server_metrics_enabled_get(byref(enabled))
+    return int(retval), bool(enabled.value)
+
+
 # extension: which ICE candidates new connections may use
 DSL_WEBRTC_ICE_TRANSPORT_POLICY_ALL = 0
 DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY = 1

@@ -142,6 +142,11 @@ def sink_getters():
     expect(dsl_sink_webrtc_encoder_shared_get('webrtc-sink'), (0, False))
     expect(dsl_sink_webrtc_encoder_shared_get('no-such-sink')[0],
            DSL_RESULT_COMPONENT_NAME_NOT_FOUND)
+    # extension: /metrics
+    expect(dsl_websocket_server_metrics_enabled_get(), (0, False))
+    expect(dsl_websocket_server_metrics_enabled_set(True), 0)
+    expect(dsl_websocket_server_metrics_enabled_get(), (0, True))
+    expect(dsl_websocket_server_metrics_enabled_set(False), 0)
     # extension: relay only
     expect(dsl_webrtc_ice_transport_policy_get(),
            (0, DSL_WEBRTC_ICE_TRANSPORT_POLICY_ALL))

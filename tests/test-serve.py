@@ -59,7 +59,7 @@ OPTIONS = ['--port', '--bind', '--path', '--file', '--uri', '--v4l2',
            '--max-websockets', '--tls-cert', '--tls-key', '--allow-origin',
            '--allow-file-pages', '--token', '--token-file',
            '--encoder-per-viewer', '--ice-relay-only', '--timecode',
-           '--demo-boxes']
+           '--demo-boxes', '--metrics']
 
 
 class Server:

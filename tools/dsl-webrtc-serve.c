@@ -12,10 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Extension services exported by libdsl; declared here until DslApi.h
- * declares them (docs/api-ws-server.md, Metrics). */
-DslReturnType dsl_websocket_server_metrics_enabled_set (boolean enabled);
-
 #define PIPELINE L"pipeline"
 #define SOURCE L"source"
 

@@ -172,7 +172,11 @@ dsl_sink_webrtc_viewer_stats_get (const wchar_t * name,
   DSL_API_STRING (n, name);
   DSL_API_REQUIRE (stats);
   DSL_API_WEBRTC_SINK (sink, n);
-  return dsl_webrtc_sink_get_viewer_stats (sink, stats);
+  if (dsl_webrtc_sink_get_viewer_stats (sink, stats) != DSL_RESULT_SUCCESS) {
+    GST_CAT_ERROR (dsl_api_debug, "'%s' has no viewer", n);
+    return DSL_RESULT_SINK_WEBRTC_CONNECTION_CLOSED_FAILED;
+  }
+  return DSL_RESULT_SUCCESS;
 }
 
 DslReturnType

@@ -79,6 +79,11 @@ void dsl_connection_guard_upgraded (DslConnectionGuard * self,
 
 /* Ends msg's connection now, without a word more (libsoup then sees the
  * end of the stream, and a WebSocket on it reports closed). */
+/* The connections that are not WebSockets yet, and the open WebSockets
+ * (for metrics). */
+void dsl_connection_guard_get_counts (DslConnectionGuard * self,
+    guint * pending, guint * websockets);
+
 void dsl_connection_guard_drop (DslConnectionGuard * self,
     SoupServerMessage * msg);
 

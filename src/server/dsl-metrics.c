@@ -51,13 +51,6 @@ typedef struct
   gboolean have_stats;
 } Viewer;
 
-/* Key frames of one stream, as last read. */
-typedef struct
-{
-  guint key_frames;
-  gboolean seen;
-} StreamCount;
-
 static struct
 {
   gboolean enabled;
@@ -67,8 +60,6 @@ static struct
   GHashTable *connected;       /* path -> guint64* viewers ever handed over */
   GPtrArray *viewers;          /* Viewer* */
   Totals closed;               /* what viewers that left had sent */
-  GHashTable *streams;         /* DslSharedStream* (not a reference) -> StreamCount* */
-  guint64 key_frames_gone;     /* made by streams that are no more */
   guint refresh;
 } metrics;
 
@@ -80,7 +71,6 @@ ensure (void)
   metrics.viewers = g_ptr_array_new ();
   metrics.connected = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
-  metrics.streams = g_hash_table_new_full (NULL, NULL, NULL, g_free);
 }
 
 /* ------------------------------------------------------------------ */
@@ -109,31 +99,10 @@ dsl_metrics_count_dropped (DslDrop reason)
 /* ------------------------------------------------------------------ */
 /* Viewers */
 
-/* The WebRTC Sink that transceiver belongs to, or NULL.
- *
- * Until dsl-webrtc-sink.h offers a lookup of its own: a WebRTC Sink
- * begins with its component, then its transceiver (dsl-webrtc-sink.c),
- * and the name registry confirms that the component is a live WebRTC
- * Sink. This reads the memory before transceiver, so it is only ever
- * called while metrics are on: the test transceivers of the C tests are
- * never scraped. */
-typedef struct
-{
-  DslComponent component;
-  DslSignalingTransceiver transceiver;
-} SinkLayout;
-
 static DslWebrtcSink *
 sink_of (DslSignalingTransceiver * transceiver)
 {
-  DslComponent *component = (DslComponent *) ((guint8 *) transceiver -
-      G_STRUCT_OFFSET (SinkLayout, transceiver));
-  DslWebrtcSink *sink = NULL;
-
-  if (!component->name || dsl_component_find (component->name) != component
-      || dsl_webrtc_sink_find (component->name, &sink) != DSL_RESULT_SUCCESS)
-    return NULL;
-  return sink;
+  return dsl_webrtc_sink_from_transceiver (transceiver);
 }
 
 static void
@@ -195,13 +164,9 @@ websocket_closed_cb (SoupWebsocketConnection * websocket, Viewer * viewer)
   viewer_free (viewer);
 }
 
-static void refresh_streams (const GPtrArray * transceivers);
-
 static gboolean
 refresh_cb (gpointer unused)
 {
-  DslMetricsServerState state;
-
   DSL_CONTEXT_SCOPE;
   if (!metrics.enabled || metrics.viewers->len == 0) {
     metrics.refresh = 0;
@@ -209,8 +174,6 @@ refresh_cb (gpointer unused)
   }
   for (guint i = 0; i < metrics.viewers->len; i++)
     viewer_refresh (g_ptr_array_index (metrics.viewers, i));
-  dsl_websocket_server_get_metrics_state (&state);
-  refresh_streams (state.transceivers);
   return G_SOURCE_CONTINUE;
 }
 
@@ -271,52 +234,6 @@ dsl_metrics_transceiver_gone (DslSignalingTransceiver * transceiver)
   }
 }
 
-/* ------------------------------------------------------------------ */
-/* Key frames: a count per stream, kept here while the stream can be
- * reached through a sink, added to key_frames_gone when it cannot */
-
-static void
-stream_seen (DslSharedStream * stream)
-{
-  StreamCount *count = g_hash_table_lookup (metrics.streams, stream);
-  guint now = dsl_shared_stream_get_key_frames (stream);
-
-  if (!count) {
-    count = g_new0 (StreamCount, 1);
-    g_hash_table_insert (metrics.streams, stream, count);
-  } else if (now < count->key_frames) {
-    /* a new stream where an old one was */
-    metrics.key_frames_gone += count->key_frames;
-  }
-  count->key_frames = now;
-  count->seen = TRUE;
-}
-
-static void
-refresh_streams (const GPtrArray * transceivers)
-{
-  GHashTableIter iter;
-  StreamCount *count;
-
-  if (!metrics.enabled)
-    return;
-  for (guint i = 0; i < transceivers->len; i++) {
-    DslWebrtcSink *sink = sink_of (g_ptr_array_index (transceivers, i));
-    DslSharedStream *stream = sink ? dsl_webrtc_sink_get_stream (sink) : NULL;
-
-    if (stream)
-      stream_seen (stream);
-  }
-  g_hash_table_iter_init (&iter, metrics.streams);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) & count)) {
-    if (!count->seen) {
-      metrics.key_frames_gone += count->key_frames;
-      g_hash_table_iter_remove (&iter);
-    } else {
-      count->seen = FALSE;
-    }
-  }
-}
 
 /* ------------------------------------------------------------------ */
 
@@ -533,15 +450,9 @@ render_viewers (GString * out, const DslMetricsServerState * state)
 static void
 render_streams (GString * out)
 {
-  GHashTableIter iter;
-  StreamCount *count;
-  guint64 key_frames = metrics.key_frames_gone;
-
-  g_hash_table_iter_init (&iter, metrics.streams);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) & count))
-    key_frames += count->key_frames;
   simple (out, "dsl_key_frames_total", "counter",
-      "Key frames the encoders made.", key_frames);
+      "Key frames the encoders made.", dsl_shared_stream_get_total_key_frames
+      ());
   simple (out, "dsl_encoders", "gauge",
       "Encoded streams (one per Pipeline and encode settings, or per sink "
       "with an encoder of its own).", dsl_shared_stream_count ());
@@ -592,8 +503,6 @@ dsl_metrics_render (const DslMetricsServerState * state)
    * read on webrtcbin's threads, and a few counters */
   for (guint i = 0; i < metrics.viewers->len; i++)
     viewer_refresh (g_ptr_array_index (metrics.viewers, i));
-  if (state->transceivers)
-    refresh_streams (state->transceivers);
   render_viewers (out, state);
   render_streams (out);
   render_connections (out, state);

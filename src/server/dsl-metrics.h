@@ -92,17 +92,6 @@ void dsl_metrics_serve (SoupServerMessage * msg,
 void dsl_metrics_append_escaped (GString * out, const gchar * s,
     gboolean help);
 
-/* Implemented by the connection guard (dsl-connection-guard.c): the
- * connections that are not WebSockets yet, and the open WebSockets. */
-void dsl_connection_guard_get_counts (DslConnectionGuard * self,
-    guint * pending, guint * websockets);
-
-/* The extension services (dsl-api-server.c). Exported from libdsl.so from
- * here until include/DslApi.h declares them. */
-__attribute__ ((visibility ("default")))
-DslReturnType dsl_websocket_server_metrics_enabled_set (boolean enabled);
-__attribute__ ((visibility ("default")))
-DslReturnType dsl_websocket_server_metrics_enabled_get (boolean * enabled);
 
 G_END_DECLS
 

@@ -441,10 +441,8 @@ DslReturnType
 dsl_webrtc_sink_get_viewer_stats (DslWebrtcSink * self,
     dsl_webrtc_viewer_stats * stats)
 {
-  if (!self->session || !dsl_webrtc_session_get_stats (self->session, stats)) {
-    GST_ERROR ("'%s' has no viewer", self->component.name);
+  if (!self->session || !dsl_webrtc_session_get_stats (self->session, stats))
     return DSL_RESULT_SINK_WEBRTC_CONNECTION_CLOSED_FAILED;
-  }
   return DSL_RESULT_SUCCESS;
 }
 
@@ -477,4 +475,12 @@ dsl_webrtc_sink_send_metadata (DslWebrtcSink * self, GBytes * data,
   if (sent)
     *sent = m.sent;
   return DSL_RESULT_SUCCESS;
+}
+
+DslWebrtcSink *
+dsl_webrtc_sink_from_transceiver (DslSignalingTransceiver * transceiver)
+{
+  if (!transceiver || transceiver->iface != &transceiver_iface)
+    return NULL;
+  return SINK_FROM_TRANSCEIVER (transceiver);
 }

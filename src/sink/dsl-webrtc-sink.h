@@ -14,6 +14,7 @@
 #define DSL_WEBRTC_SINK_H
 
 #include "pipeline/dsl-component.h"
+#include "server/dsl-signaling-transceiver.h"
 
 G_BEGIN_DECLS
 
@@ -49,7 +50,12 @@ DslReturnType dsl_webrtc_sink_set_own_encoder (DslWebrtcSink * self,
     gboolean own);
 gboolean dsl_webrtc_sink_get_own_encoder (DslWebrtcSink * self);
 
-/* Extension: its viewer's latest statistics. */
+/* The sink behind a transceiver of the server, or NULL if it is none. */
+DslWebrtcSink *dsl_webrtc_sink_from_transceiver (DslSignalingTransceiver *
+    transceiver);
+
+/* Extension: its viewer's latest statistics (quiet: the caller says what
+ * a missing viewer means). */
 DslReturnType dsl_webrtc_sink_get_viewer_stats (DslWebrtcSink * self,
     dsl_webrtc_viewer_stats * stats);
 

@@ -31,6 +31,7 @@ struct _DslSharedStream
 /* Every stream whose sinks have not all released it (main context). */
 static GPtrArray *streams;
 static guint running;              /* streams with viewers */
+static gint total_key_frames;      /* atomic: every stream's, ever */
 
 static gboolean
 settings_equal (const DslStreamSettings * a, const DslStreamSettings * b)
@@ -59,8 +60,10 @@ key_frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   DslSharedStream *self = data;
 
   if (!GST_BUFFER_FLAG_IS_SET (GST_PAD_PROBE_INFO_BUFFER (info),
-          GST_BUFFER_FLAG_DELTA_UNIT))
+          GST_BUFFER_FLAG_DELTA_UNIT)) {
     g_atomic_int_inc (&self->key_frames);
+    g_atomic_int_inc (&total_key_frames);
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -274,6 +277,12 @@ guint
 dsl_shared_stream_count (void)
 {
   return streams ? streams->len : 0;
+}
+
+guint
+dsl_shared_stream_get_total_key_frames (void)
+{
+  return (guint) g_atomic_int_get (&total_key_frames);
 }
 
 guint

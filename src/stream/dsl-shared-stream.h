@@ -74,6 +74,8 @@ guint dsl_shared_stream_get_key_frames (DslSharedStream * self);
  * running (valve open) now, in the whole process. */
 guint dsl_shared_stream_count (void);
 guint dsl_shared_stream_count_running (void);
+/* Any thread: key frames every stream of the process ever made. */
+guint dsl_shared_stream_get_total_key_frames (void);
 
 G_END_DECLS
 
