@@ -424,6 +424,36 @@ def case_turn(case):
             server.stop()
 
 
+def case_browser_leaves(case):
+    """A Chromium viewer that leaves takes only its own connection down:
+    its page closes while the peer connection is up (as a closed tab does),
+    its SCTP association's error on the way out must not stop the
+    pipeline, so the next viewers play."""
+    server = Server('--width', '320', '--height', '240')
+    try:
+        if server.port is None:
+            case.fail_rest('no URL announced\n' + server.output())
+            return
+        status, lines, errors = run(
+            ['node', SOURCE_ROOT / 'scripts' / 'bench-browser.mjs', '--server',
+             server.url('').rstrip('/'), '--path', '/ws', '--runs', '3',
+             '--mode', 'cold', '--latency-runs', '0', '--timeout', '20'], 120)
+        results = json_lines(lines)
+        result = results[-1] if results else {}
+        if browser_skipped(case, status, result):
+            return
+        text = 'exit {}\n{}\n{}'.format(status, '\n'.join(lines), errors)
+        case.result(status == 0 and result.get('played') == 3,
+                    'three pages in turn play, each closed while playing',
+                    text + '\n' + server.output())
+        status, peers, text = receive(server.ws(), 30)
+        case.result(status == 0 and len(peers) == 1 and
+                    decoded(peers[0], 30, 320, 240),
+                    'then the C receiver plays', text + '\n' + server.output())
+    finally:
+        server.stop()
+
+
 def case_metadata(case):
     """--demo-boxes: boxes drawn over the video, messages listed in order;
     the C receiver (which ignores the channel) plays unharmed."""
@@ -466,6 +496,7 @@ CASES = [
     ('browser, DSL protocol page', 1, case_browser_protocol_page),
     ('TURN relay only', 2, case_turn),
     ('metadata, --demo-boxes', 2, case_metadata),
+    ('browser, viewers after one left', 2, case_browser_leaves),
 ]
 
 

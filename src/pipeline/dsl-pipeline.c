@@ -11,6 +11,7 @@
 #include "core/dsl-listeners.h"
 #include "core/dsl-log.h"
 #include "core/dsl-tee-branch.h"
+#include "core/dsl-error-scope.h"
 
 #define GST_CAT_DEFAULT dsl_pipeline_debug
 
@@ -252,6 +253,12 @@ bus_message (GstBus * bus, GstMessage * message, gpointer user_data)
       g_autofree gchar *path = gst_object_get_path_string (src);
 
       gst_message_parse_error (message, &err, &debug);
+      /* A viewer's webrtcbin takes its own errors: that viewer fails */
+      if (dsl_error_scope_claim (message)) {
+        GST_WARNING ("pipeline '%s': error from %s, for that part only: %s",
+            self->name, path, err->message);
+        break;
+      }
       GST_ERROR ("pipeline '%s': error from %s: %s (%s)", self->name, path,
           err->message, debug ? debug : "no details");
       /* An element of a sink that already left cannot stop us. */

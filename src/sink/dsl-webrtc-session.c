@@ -6,6 +6,7 @@
 #include "core/dsl-context.h"
 #include "core/dsl-log.h"
 #include "core/dsl-tee-branch.h"
+#include "core/dsl-error-scope.h"
 #include "sink/dsl-encoder.h"
 #include "sink/dsl-webrtc-stats.h"
 
@@ -851,6 +852,21 @@ resync_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* Main context (the Pipeline's bus watch): an error from inside our
+ * webrtcbin (its SCTP association failing when the viewer leaves, DTLS)
+ * ends this viewer only. */
+static void
+webrtcbin_error_cb (GstMessage * message, gpointer data)
+{
+  DslWebrtcSession *self = data;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *reason = NULL;
+
+  gst_message_parse_error (message, &error, NULL);
+  reason = g_strdup_printf ("webrtcbin: %s", error->message);
+  fail (self, reason);
+}
+
 /* streaming thread (the tee's): a serialized query waits in the queue until
  * webrtcbin answers it, and webrtcbin blocks its input until it is
  * negotiated, so one viewer that never answers the offer would hold the
@@ -901,6 +917,7 @@ dsl_webrtc_session_new (const gchar * name,
   if (config->turn_server && *config->turn_server)
     g_object_set (self->webrtcbin, "turn-server", config->turn_server, NULL);
   apply_ice_config (self->webrtcbin);
+  dsl_error_scope_set (self->webrtcbin, webrtcbin_error_cb, self);
 
   gst_bin_add_many (self->bin, self->queue, self->payloader, self->webrtcbin,
       NULL);
@@ -1022,6 +1039,7 @@ teardown (DslWebrtcSession * self)
   g_signal_handlers_disconnect_by_data (self->queue, self);
   release_turn_allocations (self);
   g_clear_object (&self->channel);
+  dsl_error_scope_clear (self->webrtcbin);
   for (gsize i = 0; i < G_N_ELEMENTS (elements); i++)
     gst_element_set_state (elements[i], GST_STATE_NULL);
   g_signal_handlers_disconnect_by_data (self->webrtcbin, self);
