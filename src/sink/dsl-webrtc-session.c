@@ -50,7 +50,8 @@ struct _DslWebrtcSession
   dsl_webrtc_viewer_stats stats;   /* the latest, under lock */
   gint64 stats_time;           /* when they were read (monotonic) */
   gboolean stats_pending;      /* a get-stats is under way */
-  DslSharedStream *stream;     /* reference until the teardown */
+  DslSharedStream *stream;     /* reference, dropped on the main context
+                                * after the session is finalized */
 
   /* main context only */
   SoupWebsocketConnection *connection;
@@ -231,6 +232,13 @@ unref_on_main (gpointer object)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+unref_stream_on_main (gpointer stream)
+{
+  dsl_shared_stream_unref (stream);
+  return G_SOURCE_REMOVE;
+}
+
 DslWebrtcSession *
 dsl_webrtc_session_ref (DslWebrtcSession * self)
 {
@@ -251,6 +259,10 @@ dsl_webrtc_session_unref (DslWebrtcSession * self)
   /* The last reference may go on a webrtcbin thread (a promise's destroy
    * notify): never finalize webrtcbin on its own thread. */
   dsl_context_post (unref_on_main, self->webrtcbin, NULL);
+  /* held for the session's whole life: streaming and webrtcbin threads
+   * (an overrun, a connected peer) may still ask it for a key frame
+   * while the branch is being taken down */
+  dsl_context_post (unref_stream_on_main, self->stream, NULL);
   g_free (self->name);
   g_free (self);
 }
@@ -1049,7 +1061,6 @@ teardown (DslWebrtcSession * self)
   gst_clear_object (&self->payloader);
   gst_clear_object (&self->bin);
   dsl_shared_stream_remove_viewer (self->stream, self);
-  g_clear_pointer (&self->stream, dsl_shared_stream_unref);
   GST_DEBUG ("%s: webrtcbin torn down", self->name);
 }
 
