@@ -56,29 +56,13 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CHROMIUM_ARGS } from '../tests/browser/chromium-args.mjs';
 
 const EXIT_SKIP = 77;
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const PLAYWRIGHT = join(ROOT, 'tests', 'browser', 'node_modules', 'playwright-core', 'index.mjs');
 const PAGE_PATH = '/viewer.css'; // served by dsl-webrtc-serve (src/server/www)
 
-// The same flags as tests/browser/view.mjs: loopback ICE candidates without
-// mDNS names (the namespace holds only lo), and no throttling of a page.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--autoplay-policy=no-user-gesture-required',
-  '--disable-background-timer-throttling',
-  '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows',
-];
 
 const USAGE = 'usage: node scripts/bench-browser.mjs --server http://HOST:PORT [--path /ws] ' +
   '[--runs 20] [--mode cold|warm] [--latency-seconds 10] [--latency-runs 3] [--json OUT] ' +

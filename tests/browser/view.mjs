@@ -31,24 +31,10 @@ import { existsSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { CHROMIUM_ARGS } from './chromium-args.mjs';
 
 const EXIT_SKIP = 77; // what is needed to run is missing (meson/automake "skip")
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--allow-loopback-in-peer-connection',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--autoplay-policy=no-user-gesture-required',
-  '--disable-background-timer-throttling',
-  '--disable-renderer-backgrounding',
-  '--disable-backgrounding-occluded-windows',
-];
 
 const USAGE = 'usage: node view.mjs (--url URL | --file PAGE[?QUERY]) [--frames N] ' +
   '[--timeout SECONDS] [--screenshot FILE] [--expect-width W] [--expect-height H] ' +
