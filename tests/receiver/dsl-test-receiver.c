@@ -141,6 +141,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #include <glib.h>
@@ -2197,18 +2198,12 @@ main (int argc, char **argv)
     peer_drop_ws (app.peers[i], FALSE);
   }
   while (g_main_context_iteration (app.ctx, FALSE));
-  for (i = 0; i < app.n_peers; i++)
-    peer_unref (app.peers[i]);
-  g_free (app.peers);
-  g_object_unref (app.session);
-  while (g_main_context_iteration (app.ctx, FALSE));
-  g_object_unref (app.cancel);
-  g_main_loop_unref (app.loop);
-  g_main_context_unref (app.ctx);
-  g_free (app.url);
-  g_free (app.ca_file);
-  g_strfreev (app.ice_addresses);
-  gst_deinit ();
 
-  return all_ok ? 0 : 1;
+  /* The verdict is out and every WebSocket is closed. Freeing the peers'
+   * webrtcbins (their SCTP associations, usrsctp's global state) at exit
+   * has aborted the process with heap corruption about once in a hundred
+   * runs (malloc_consolidate, GStreamer 1.22): not what this oracle
+   * judges, so the process ends here. */
+  fflush (stderr);
+  _exit (all_ok ? 0 : 1);
 }
