@@ -1,0 +1,351 @@
+#!/usr/bin/env python3
+"""test-examples-python.py - the Python examples of TURN, statistics and
+metrics, and metadata, each run as a user would and watched by a viewer:
+
+  * examples/python/webrtc_turn_relay.py with Debian's coturn on 127.0.0.1
+    (tests/turnserver.py): the C test receiver, relay only too, decodes
+    60 frames, the example prints the selected candidate type "relay",
+    and Ctrl-C ends it;
+  * examples/python/webrtc_metrics_and_stats.py: while the receiver plays,
+    GET /metrics says one viewer on /ws and the example prints the
+    viewer's figures; after, none; it ends after --seconds;
+  * examples/python/webrtc_metadata_boxes.py: the sink hands its text and
+    binary messages to the receiver's data channel, and in headless
+    Chromium (tests/browser/view.mjs --metadata) the built-in page gets
+    them, draws the box at its place and lists the binary message; it
+    ends after --seconds.
+
+Prints TAP; the exit status is non-zero if any test failed. Without coturn
+the TURN case is skipped; without Chromium (view.mjs exits 77) its result
+is skipped, unless DSL_REQUIRE_BROWSER=1.
+
+Everything runs in a private network namespace that holds only loopback:
+when started outside one (meson test run by hand), the script runs itself
+again under `unshare --net` with lo up. Environment (set by the test
+runner): DSL_LIBRARY, DSL_TEST_RECEIVER, DSL_SOURCE_ROOT, DSL_BUILD_ROOT,
+DSL_WEBRTC_ICE_ADDRESSES=127.0.0.1.
+"""
+
+import os
+import re
+import signal
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+import dsltap  # noqa: E402
+import turnserver  # noqa: E402
+from dsltap import (BUILD_ROOT, RECEIVER, SOURCE_ROOT, Child,  # noqa: E402
+                    browser_skipped, decoded, exits_0, json_lines, listening,
+                    receive, receiver_args, run_cases, start_example, view)
+
+NETNS_MARK = 'DSL_EXAMPLES_NETNS'
+LIBRARY = Path(os.environ.get('DSL_LIBRARY',
+                              BUILD_ROOT / 'src' / 'libdsl.so'))
+PYTHON_DIR = SOURCE_ROOT / 'python'
+EXAMPLES = SOURCE_ROOT / 'examples' / 'python'
+WIDTH, HEIGHT = 1280, 720      # what the examples' test patterns send
+
+
+def child_env():
+    return dsltap.child_env(**{
+        'DSL_LIBRARY': str(LIBRARY),
+        'PYTHONPATH': os.pathsep.join(
+            p for p in (str(PYTHON_DIR), os.environ.get('PYTHONPATH')) if p),
+        'LD_LIBRARY_PATH': os.pathsep.join(
+            p for p in (str(LIBRARY.parent),
+                        os.environ.get('LD_LIBRARY_PATH')) if p),
+        'DSL_WEBRTC_ICE_ADDRESSES': '127.0.0.1',
+        'PYTHONUNBUFFERED': '1',
+        'PYTHONDONTWRITEBYTECODE': '1'})
+
+
+def start_python_example(script, *options):
+    """The example on 127.0.0.1, a free port: (child, port or None)."""
+    return start_example([sys.executable, EXAMPLES / script], *options,
+                         env=child_env())
+
+
+def index_of(lines, needle, start=0):
+    for i in range(max(start, 0), len(lines)):
+        if needle in lines[i]:
+            return i
+    return -1
+
+
+def ends_with_success(child):
+    return bool(child.lines) and child.lines[-1] == 'DSL_RESULT_SUCCESS'
+
+
+# ---------------------------------------------------------------------------
+# The network namespace
+# ---------------------------------------------------------------------------
+
+def links():
+    # /proc/self/net follows this process's network namespace
+    with open('/proc/self/net/dev') as f:
+        return sorted(line.split(':')[0].strip() for line in f if ':' in line)
+
+
+def enter_netns():
+    """Runs this script again in a namespace of its own with only lo (up),
+    unless already in one; never returns in the caller when it re-runs."""
+    if links() == ['lo'] or os.environ.get(NETNS_MARK) == '1':
+        return
+    command = ['unshare', '--net']
+    if os.geteuid() != 0:
+        command.append('--map-root-user')
+    command += ['bash', '-c', 'ip link set lo up && exec "$@"', '_',
+                sys.executable, str(Path(__file__).resolve()), *sys.argv[1:]]
+    os.environ[NETNS_MARK] = '1'
+    try:
+        os.execvp(command[0], command)
+    except OSError as error:
+        print('1..1\nnot ok 1 - unshare --net: {}'.format(error), flush=True)
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------------------
+# TURN: webrtc_turn_relay.py
+# ---------------------------------------------------------------------------
+
+def case_turn(case):
+    if not turnserver.available():
+        case.skip_rest('coturn is not installed (scripts/install-deps --test)')
+        return
+    with turnserver.TurnServer() as turn:
+        # --seconds only as a safety net: Ctrl-C ends it here
+        child, port = start_python_example('webrtc_turn_relay.py', '--turn',
+                                           turn.url(), '--seconds', '90')
+        try:
+            if not listening(case, child, port):
+                return
+            status, peers, text = receive(
+                'ws://127.0.0.1:{}/ws'.format(port), 60, '--turn',
+                turn.url(), '--relay-only', '--hold', '2')
+            case.result(status == 0 and len(peers) == 1 and
+                        decoded(peers[0], 60, WIDTH, HEIGHT, 'VP8'),
+                        'the receiver, relay only too, decodes 60 frames of '
+                        '{}x{} VP8'.format(WIDTH, HEIGHT),
+                        text + '\n' + child.output() + '\n' + turn.log())
+            # the receiver is gone: the example says so, then Ctrl-C
+            child.wait_for_prefix('viewer left (CLOSED)', 15)
+            lines = child.lines
+            initiated = index_of(lines, 'viewer connecting (INITIATED)')
+            route = index_of(lines, 'selected candidate type: ', initiated)
+            closed = index_of(lines, 'viewer left (CLOSED)', route)
+            case.result(initiated >= 0 and route > initiated and
+                        lines[route] ==
+                        'selected candidate type: relay (viewer: relay)',
+                        'prints the selected candidate type relay (viewer: '
+                        'relay) once connected', child.output())
+            case.result(closed > route, 'then the viewer left (CLOSED)',
+                        child.output())
+            child.signal(signal.SIGINT)
+            status = child.wait(20)
+            case.result(status == 0 and ends_with_success(child),
+                        'Ctrl-C ends it: exit 0, DSL_RESULT_SUCCESS',
+                        'exit {}\n{}'.format(status, child.output()))
+            everything = child.lines + child.errors
+            case.result(index_of(everything, turnserver.PASSWORD) < 0 and
+                        index_of(lines, 'TURN server: turn://test:***@') >= 0,
+                        'never prints the TURN password', child.output())
+        finally:
+            child.kill()
+
+
+# ---------------------------------------------------------------------------
+# Statistics and metrics: webrtc_metrics_and_stats.py
+# ---------------------------------------------------------------------------
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$')
+
+
+def scrape(port):
+    """(HTTP status, {series: value}, text) of GET /metrics."""
+    url = 'http://127.0.0.1:{}/metrics'.format(port)
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            status, body = answer.status, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, {}, ''
+    except OSError as error:
+        return None, {}, repr(error)
+    values = {}
+    for line in body.splitlines():
+        match = SAMPLE.match(line)
+        if match:
+            values[match.group(1)] = float(match.group(2))
+    return status, values, body
+
+
+def scrape_until(port, done, timeout):
+    """Scrapes until done(values), at most timeout seconds: (status,
+    values, text) of the last scrape."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, values, text = scrape(port)
+        if (status == 200 and done(values)) or time.monotonic() > deadline:
+            return status, values, text
+        time.sleep(0.2)
+
+
+VIEWERS = 'dsl_viewers{path="/ws"}'
+STATS_LINE = re.compile(
+    r'^viewer-1 /ws: connected, VP8, (\d+) kbit/s, packets sent (\d+) lost '
+    r'(\d+) retransmitted (\d+), NACK (\d+), PLI/FIR (\d+), RTT (\S+ ms|-), '
+    r'candidate host$')
+
+
+def case_metrics(case):
+    seconds = 20
+    child, port = start_python_example('webrtc_metrics_and_stats.py',
+                                       '--seconds', seconds)
+    started = time.monotonic()
+    try:
+        if not listening(case, child, port):
+            return
+        line = child.wait_for_prefix('metrics at ', 10)
+        case.result(line == 'metrics at http://127.0.0.1:{}/metrics'.format(
+            port), 'prints the /metrics URL', child.output())
+        # the receiver stays 3 s after its frames: scraped meanwhile
+        receiver = Child(receiver_args('ws://127.0.0.1:{}/ws'.format(port),
+                                       60, '--hold', '3'))
+        try:
+            status, values, text = scrape_until(
+                port, lambda v: v.get(VIEWERS) == 1, 20)
+            playing = receiver.process.poll() is None
+            case.result(status == 200 and values.get(VIEWERS) == 1 and
+                        values.get('dsl_viewers_connected_total{path="/ws"}')
+                        == 1 and playing,
+                        '/metrics while the receiver plays: 1 viewer on /ws',
+                        'HTTP {}, receiver running: {}\n{}\n{}'.format(
+                            status, playing, text, child.output()))
+            stats = child.wait_for_line(STATS_LINE.match, 15)[1]
+            match = STATS_LINE.match(stats or '')
+            case.result(match is not None and int(match.group(2)) > 0,
+                        'prints the viewer\'s figures once a second: '
+                        'connected, VP8, packets sent, candidate host',
+                        child.output())
+            status = receiver.wait(40)
+            peers = json_lines(receiver.lines)
+            case.result(status == 0 and len(peers) == 1 and
+                        decoded(peers[0], 60, WIDTH, HEIGHT, 'VP8'),
+                        'the receiver decodes 60 frames of {}x{}'.format(
+                            WIDTH, HEIGHT),
+                        'exit {}\n{}\n{}'.format(status, receiver.output(),
+                                                 child.output()))
+        finally:
+            receiver.kill()
+        status, values, text = scrape_until(
+            port, lambda v: v.get(VIEWERS) == 0, 15)
+        case.result(status == 200 and values.get(VIEWERS) == 0 and
+                    values.get('dsl_viewers_connected_total{path="/ws"}')
+                    == 1 and values.get('dsl_sent_packets_total', 0) > 0,
+                    'after it left: 0 viewers, 1 connected in all, packets '
+                    'sent counted', 'HTTP {}\n{}'.format(status, text))
+        left = seconds - (time.monotonic() - started)
+        exits_0(case, child, 'ends by itself after --seconds {}'.format(
+            seconds), max(left, 0) + 15)
+        case.result(ends_with_success(child) and
+                    index_of(child.lines, 'viewer-1: viewer left') >= 0,
+                    'the sink was removed when its viewer left; prints '
+                    'DSL_RESULT_SUCCESS', child.output())
+    finally:
+        child.kill()
+
+
+# ---------------------------------------------------------------------------
+# Metadata: webrtc_metadata_boxes.py
+# ---------------------------------------------------------------------------
+
+DELIVERED = re.compile(r'^last second: (\d+) box messages delivered; binary '
+                       r'message (\d+) \(12 bytes\) went to (\d+) viewer\(s\)$')
+
+
+def delivered_to_one(line):
+    match = DELIVERED.match(line)
+    # ten a second; one short of that for timer slack
+    return (match is not None and int(match.group(1)) >= 9 and
+            int(match.group(3)) == 1)
+
+
+def case_metadata(case):
+    seconds = 30
+    child, port = start_python_example('webrtc_metadata_boxes.py',
+                                       '--seconds', seconds)
+    started = time.monotonic()
+    try:
+        if not listening(case, child, port):
+            return
+        # the receiver ignores the channel, but its webrtcbin opens it:
+        # the sink counts every message that reached it
+        receiver = Child(receiver_args('ws://127.0.0.1:{}/ws'.format(port),
+                                       30, '--hold', '3'))
+        try:
+            line = child.wait_for_line(delivered_to_one, 20)[1]
+            case.result(line is not None,
+                        'a whole second of box messages and a binary '
+                        'message went to the receiver', child.output())
+            status = receiver.wait(40)
+            peers = json_lines(receiver.lines)
+            case.result(status == 0 and len(peers) == 1 and
+                        decoded(peers[0], 30, WIDTH, HEIGHT, 'VP8') and
+                        peers[0].get('offers') == 1,
+                        'the receiver decodes 30 frames, one offer',
+                        'exit {}\n{}\n{}'.format(status, receiver.output(),
+                                                 child.output()))
+        finally:
+            receiver.kill()
+        child.wait_for_prefix('viewer left (CLOSED)', 15)
+        status, result, text = view(
+            '--url', 'http://127.0.0.1:{}/'.format(port), '--frames', '30',
+            '--timeout', '40', '--metadata', '15')
+        if not browser_skipped(case, status, result):
+            # view.mjs also wants every listed message to end in the next
+            # number (those of dsl-webrtc-serve --demo-boxes); this
+            # example lists only its binary messages ("binary message, 12
+            # bytes"), so that check alone may fail: the rest must hold.
+            box = result.get('box') or {}
+            hits = result.get('box_edge_hits', 0)
+            probes = result.get('box_edge_probes', 0)
+            case.result((status == 0 or result.get('reason') ==
+                         'metadata: messages out of order or the box not '
+                         'drawn') and
+                        result.get('metadata_messages', 0) >= 15 and
+                        box.get('w', 0) > 0 and probes > 0 and
+                        hits >= probes / 2 and result.get('listed', 0) >= 1,
+                        'Chromium gets the messages, draws the box at its '
+                        'place and lists the binary message',
+                        text + '\n' + child.output())
+        left = seconds - (time.monotonic() - started)
+        exits_0(case, child, 'ends by itself after --seconds {}'.format(
+            seconds), max(left, 0) + 15)
+        case.result(ends_with_success(child), 'prints DSL_RESULT_SUCCESS',
+                    child.output())
+    finally:
+        child.kill()
+
+
+CASES = [
+    ('webrtc_turn_relay.py', 6, case_turn),
+    ('webrtc_metrics_and_stats.py', 8, case_metrics),
+    ('webrtc_metadata_boxes.py', 6, case_metadata),
+]
+
+
+def main():
+    enter_netns()
+    if links() != ['lo']:
+        print('1..1\nnot ok 1 - not in a loopback-only network namespace '
+              '({})'.format(links()), flush=True)
+        return 1
+    return run_cases(CASES, (LIBRARY, RECEIVER))
+
+
+if __name__ == '__main__':
+    sys.exit(main())
