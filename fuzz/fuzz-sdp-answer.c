@@ -9,7 +9,7 @@
  *    byte for byte).
  */
 #include "fuzz-support.h"
-#include "sink/dsl-signaling-message.h"
+#include "signaling/dsl-signaling-message.h"
 
 #include <gst/gst.h>
 #include <string.h>

@@ -11,7 +11,7 @@
  * parser off the end of the stack, measured here without recursion).
  */
 #include "fuzz-support.h"
-#include "sink/dsl-signaling-message.h"
+#include "signaling/dsl-signaling-message.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>

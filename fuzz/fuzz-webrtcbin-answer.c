@@ -12,7 +12,7 @@
  * an applied one makes the state stable.
  */
 #include "fuzz-support.h"
-#include "sink/dsl-signaling-message.h"
+#include "signaling/dsl-signaling-message.h"
 
 #include <gst/gst.h>
 #include <gst/webrtc/webrtc.h>

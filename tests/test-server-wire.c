@@ -21,7 +21,7 @@ connect_client (guint port, const gchar * path)
 static gboolean
 transceiver_free_again (gpointer data)
 {
-  return ((DslTestTransceiver *) data)->connection == NULL;
+  return ((DslTestTransceiver *) data)->channel == NULL;
 }
 
 static void

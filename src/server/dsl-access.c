@@ -135,6 +135,21 @@ origin_allowed (DslAccess * self, SoupServerMessage * msg,
   return FALSE;
 }
 
+gboolean
+dsl_access_origin_allowed (DslAccess * self, SoupServerMessage * msg)
+{
+  const gchar *origin = soup_message_headers_get_one
+      (soup_server_message_get_request_headers (msg), "Origin");
+
+  if (origin_allowed (self, msg, origin))
+    return TRUE;
+  GST_WARNING ("%s %s from %s refused: origin %s is not allowed",
+      soup_server_message_get_method (msg),
+      g_uri_get_path (soup_server_message_get_uri (msg)),
+      soup_server_message_get_remote_host (msg), origin ? origin : "(none)");
+  return FALSE;
+}
+
 void
 dsl_access_log_policy (DslAccess * self)
 {

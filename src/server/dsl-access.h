@@ -45,7 +45,11 @@ void dsl_access_set_listener (DslAccess * self,
 /* Logs, once a start, that every origin may connect when no list is set. */
 void dsl_access_log_policy (DslAccess * self);
 
-/* The answer to a WebSocket upgrade on path: SOUP_STATUS_NONE (go on),
+/* TRUE when msg's Origin (or its lack of one) passes the allow-list
+ * (logged when it does not). */
+gboolean dsl_access_origin_allowed (DslAccess * self, SoupServerMessage * msg);
+
+/* The answer to a WebSocket upgrade on path (or a WHEP offer for it): SOUP_STATUS_NONE (go on),
  * SOUP_STATUS_FORBIDDEN (Origin) or SOUP_STATUS_UNAUTHORIZED (token). */
 guint dsl_access_check_upgrade (DslAccess * self, SoupServerMessage * msg,
     const gchar * path, GHashTable * query);

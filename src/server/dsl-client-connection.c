@@ -426,6 +426,15 @@ dsl_client_connection_set_budget (DslClientConnection * self, gsize burst,
 }
 
 void
+dsl_client_connection_add_budget (DslClientConnection * self, gsize bytes)
+{
+  g_return_if_fail (DSL_IS_CLIENT_CONNECTION (self));
+
+  meter_refill (self->meter, g_get_monotonic_time ());
+  self->meter->tokens += bytes;
+}
+
+void
 dsl_client_connection_set_close_code (DslClientConnection * self,
     gushort code)
 {

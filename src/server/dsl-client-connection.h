@@ -33,6 +33,11 @@ DslClientConnection *dsl_client_connection_new (GSocket * socket);
 void dsl_client_connection_set_budget (DslClientConnection * self,
     gsize burst, gsize rate);
 
+/* Lets bytes more in once, beyond the budget (a request body that is
+ * read only to be thrown away). */
+void dsl_client_connection_add_budget (DslClientConnection * self,
+    gsize bytes);
+
 /* Once set, running out of budget first writes a WebSocket close frame
  * with this code (when no frame of libsoup's is half-written), then fails
  * the read. 0: no frame. */

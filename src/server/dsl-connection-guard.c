@@ -613,6 +613,16 @@ dsl_connection_guard_drop (DslConnectionGuard * self, SoupServerMessage * msg)
 }
 
 void
+dsl_connection_guard_allow_input (DslConnectionGuard * self,
+    SoupServerMessage * msg, gsize bytes)
+{
+  Client *client = client_of (self, msg);
+
+  if (client)
+    dsl_client_connection_add_budget (client->connection, bytes);
+}
+
+void
 dsl_connection_guard_get_counts (DslConnectionGuard * self, guint * pending,
     guint * websockets)
 {

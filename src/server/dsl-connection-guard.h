@@ -77,13 +77,18 @@ gboolean dsl_connection_guard_may_upgrade (DslConnectionGuard * self);
 void dsl_connection_guard_upgraded (DslConnectionGuard * self,
     SoupServerMessage * msg, SoupWebsocketConnection * websocket);
 
-/* Ends msg's connection now, without a word more (libsoup then sees the
- * end of the stream, and a WebSocket on it reports closed). */
+/* msg's connection may send bytes more than its input budget, once (a
+ * body read only to be thrown away, so that it gets an answer). */
+void dsl_connection_guard_allow_input (DslConnectionGuard * self,
+    SoupServerMessage * msg, gsize bytes);
+
 /* The connections that are not WebSockets yet, and the open WebSockets
  * (for metrics). */
 void dsl_connection_guard_get_counts (DslConnectionGuard * self,
     guint * pending, guint * websockets);
 
+/* Ends msg's connection now, without a word more (libsoup then sees the
+ * end of the stream, and a WebSocket on it reports closed). */
 void dsl_connection_guard_drop (DslConnectionGuard * self,
     SoupServerMessage * msg);
 

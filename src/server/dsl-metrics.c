@@ -39,10 +39,11 @@ typedef struct
   guint64 nacks, key_frame_requests;
 } Totals;
 
-/* One WebSocket handed to a transceiver, until it closes. */
+/* One viewer's channel (WebSocket or WHEP) handed to a transceiver, until
+ * it closes. */
 typedef struct
 {
-  SoupWebsocketConnection *websocket;  /* reference */
+  DslSignalingChannel *channel;        /* reference */
   gchar *path;
   DslSignalingTransceiver *transceiver;        /* NULL once it left, or its
                                                  * session with us ended */
@@ -143,19 +144,19 @@ totals_add (Totals * totals, const dsl_webrtc_viewer_stats * stats)
 static void
 viewer_free (Viewer * viewer)
 {
-  g_signal_handlers_disconnect_by_data (viewer->websocket, viewer);
-  g_object_unref (viewer->websocket);
+  g_signal_handlers_disconnect_by_data (viewer->channel, viewer);
+  g_object_unref (viewer->channel);
   g_free (viewer->path);
   g_free (viewer->sink);
   g_free (viewer);
 }
 
 static void
-websocket_closed_cb (SoupWebsocketConnection * websocket, Viewer * viewer)
+channel_closed_cb (DslSignalingChannel * channel, Viewer * viewer)
 {
   DSL_CONTEXT_SCOPE;
-  /* connected before the session's own handler: its session still
-   * answers with the final figures */
+  /* a viewer that left is heard of here before its session: the session
+   * still answers with the final figures */
   if (metrics.enabled)
     viewer_refresh (viewer);
   if (viewer->have_stats)
@@ -187,8 +188,9 @@ schedule_refresh (void)
 
 void
 dsl_metrics_viewer_connected (DslSignalingTransceiver * transceiver,
-    SoupWebsocketConnection * websocket, const gchar * path)
+    DslSignalingChannel * channel)
 {
+  const gchar *path = dsl_signaling_channel_get_path (channel);
   Viewer *viewer;
   guint64 *count;
 
@@ -200,11 +202,10 @@ dsl_metrics_viewer_connected (DslSignalingTransceiver * transceiver,
   (*count)++;
   /* closed already (a client listener iterated the main context): it
    * will never say so again */
-  if (soup_websocket_connection_get_state (websocket) ==
-      SOUP_WEBSOCKET_STATE_CLOSED)
+  if (!dsl_signaling_channel_is_open (channel))
     return;
-  /* a transceiver serves one connection at a time: an older WebSocket
-   * still closing keeps what it had */
+  /* a transceiver serves one connection at a time: an older one still
+   * closing keeps what it had */
   for (guint i = 0; i < metrics.viewers->len; i++) {
     Viewer *other = g_ptr_array_index (metrics.viewers, i);
 
@@ -212,10 +213,10 @@ dsl_metrics_viewer_connected (DslSignalingTransceiver * transceiver,
       other->transceiver = NULL;
   }
   viewer = g_new0 (Viewer, 1);
-  viewer->websocket = g_object_ref (websocket);
+  viewer->channel = g_object_ref (channel);
   viewer->path = g_strdup (path);
   viewer->transceiver = transceiver;
-  g_signal_connect (websocket, "closed", G_CALLBACK (websocket_closed_cb),
+  g_signal_connect (channel, "closed", G_CALLBACK (channel_closed_cb),
       viewer);
   g_ptr_array_add (metrics.viewers, viewer);
   schedule_refresh ();

@@ -4,8 +4,8 @@
  * One set of figures per process, like the server singleton it belongs
  * to. The server and its connection guard count as things happen
  * (connections accepted, refused and dropped, by reason); viewers are
- * followed from the moment the server hands a WebSocket to a transceiver
- * until that WebSocket closes. Their media figures (bytes, packets, loss,
+ * followed from the moment the server hands a WebSocket or a WHEP session
+ * to a transceiver until it closes. Their media figures (bytes, packets, loss,
  * key-frame requests) are read from their WebRTC Sinks when /metrics is
  * scraped and once a second while metrics are on; a viewer that leaves
  * adds the last figures read to totals kept here, so every counter only
@@ -55,10 +55,11 @@ void dsl_metrics_count_accepted (void);
 void dsl_metrics_count_refused (DslRefusal reason);
 void dsl_metrics_count_dropped (DslDrop reason);
 
-/* The server hands websocket, upgraded on path, to transceiver: a viewer
- * until the WebSocket closes. Call it before the transceiver's connect. */
+/* The server hands a viewer's channel (WebSocket or WHEP) to transceiver:
+ * a viewer of the channel's path until the channel closes. Call it before
+ * the transceiver's connect. */
 void dsl_metrics_viewer_connected (DslSignalingTransceiver * transceiver,
-    SoupWebsocketConnection * websocket, const gchar * path);
+    DslSignalingChannel * channel);
 
 /* transceiver leaves the server (it may be freed next): its viewers keep
  * the figures last read from it. */

@@ -1,12 +1,14 @@
 /* dsl-signaling-transceiver.h - the WebSocket Server's only view of a
- * transceiver (the WebRTC Sink implements it; tests may implement their own).
+ * transceiver (the WebRTC Sink implements it; tests may implement their
+ * own): something that takes viewers, one at a time, over whichever
+ * signaling channel they came by.
  *
  * All functions run on the main context (see dsl-context.h).
  */
 #ifndef DSL_SIGNALING_TRANSCEIVER_H
 #define DSL_SIGNALING_TRANSCEIVER_H
 
-#include <libsoup/soup.h>
+#include "signaling/dsl-signaling-channel.h"
 
 G_BEGIN_DECLS
 
@@ -18,11 +20,12 @@ typedef struct
    * to serve (a WebRTC Sink: it belongs to a Pipeline). */
   gboolean (*is_available) (DslSignalingTransceiver * self);
 
-  /* Takes the connection; it refs what it keeps. path is the request path. */
+  /* Takes a viewer's signaling channel (a WebSocket or a WHEP session);
+   * it refs what it keeps. */
   void (*connect) (DslSignalingTransceiver * self,
-      SoupWebsocketConnection * connection, const gchar * path);
+      DslSignalingChannel * channel);
 
-  /* The server stops listening: close the connection, if any, with code
+  /* The server stops listening: close the channel, if any, with code
    * and reason, and notify the client listeners. */
   void (*disconnect) (DslSignalingTransceiver * self, gushort code,
       const gchar * reason);

@@ -70,6 +70,20 @@ dsl_websocket_paths_contains (DslWebsocketPaths * self,
   return FALSE;
 }
 
+gchar *
+dsl_websocket_path_from_whep (const gchar * whep_path)
+{
+  g_return_val_if_fail (whep_path != NULL, NULL);
+
+  if (g_str_equal (whep_path, DSL_WHEP_PATH))
+    return g_strdup (DSL_WEBSOCKET_PATH_DEFAULT);
+  if (g_str_has_prefix (whep_path, DSL_WHEP_PATH "/")
+      && whep_path[strlen (DSL_WHEP_PATH "/")])
+    return g_strconcat (DSL_WEBSOCKET_PATH_DEFAULT "/",
+        whep_path + strlen (DSL_WHEP_PATH "/"), NULL);
+  return NULL;
+}
+
 gboolean
 dsl_websocket_paths_add (DslWebsocketPaths * self, const gchar * decoded)
 {

@@ -34,6 +34,14 @@ gboolean dsl_websocket_paths_add (DslWebsocketPaths * self,
 gboolean dsl_websocket_paths_contains (DslWebsocketPaths * self,
     const gchar * request_path);
 
+/* WHEP: the endpoint of every WebSocket path. */
+#define DSL_WHEP_PATH "/whep"
+
+/* The WebSocket path a WHEP endpoint path stands for: "/whep" -> "/ws",
+ * "/whep/NAME" -> "/ws/NAME" (g_free), or NULL for anything else. Whether
+ * that path is served is dsl_websocket_paths_contains's to say. */
+gchar *dsl_websocket_path_from_whep (const gchar * whep_path);
+
 /* The paths in the order added ("/ws" first); NULL-terminated, owned by
  * the set. */
 const gchar *const *dsl_websocket_paths_list (DslWebsocketPaths * self);

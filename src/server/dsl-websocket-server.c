@@ -7,6 +7,8 @@
 #include "server/dsl-tls.h"
 #include "server/dsl-websocket-close.h"
 #include "server/dsl-websocket-path.h"
+#include "server/dsl-whep-endpoint.h"
+#include "signaling/dsl-websocket-channel.h"
 #include "core/dsl-context.h"
 #include "core/dsl-listeners.h"
 #include "core/dsl-log.h"
@@ -33,6 +35,7 @@ struct _DslWebsocketServer
   DslHttpContent *http;        /* what plain GETs get */
   DslConnectionGuard *guard;   /* accepts, and bounds every client */
   DslAccess *access;           /* origins and tokens */
+  DslWhepEndpoint *whep;       /* the same paths for WHEP players */
 };
 
 static DslWebsocketServer *the_server;
@@ -110,39 +113,64 @@ serve_http (DslWebsocketServer * self, SoupServerMessage * msg,
   dsl_http_content_serve (self->http, msg, path);
 }
 
+/* A new viewer, by WebSocket or WHEP: the client listeners, then the
+ * first available transceiver. FALSE when nobody takes it (the caller
+ * turns it away: 1013, 503). */
+static gboolean
+take_viewer (DslWebsocketServer * self, DslSignalingChannel * channel)
+{
+  const gchar *path = dsl_signaling_channel_get_path (channel);
+  DslSignalingTransceiver *transceiver;
+  guint generation = self->generation;
+
+  call_client_listeners (self, path);
+  if (!self->listening || generation != self->generation) {
+    GST_INFO ("server stopped while the client listeners ran; closing %s",
+        path);
+    dsl_signaling_channel_close (channel, DSL_CLOSE_GOING_AWAY,
+        "server stopping");
+    return TRUE;
+  }
+  if (!(transceiver = first_available_transceiver (self))) {
+    GST_WARNING ("no signaling transceiver available for %s", path);
+    dsl_metrics_count_refused (DSL_REFUSED_NO_TRANSCEIVER);
+    return FALSE;
+  }
+  GST_DEBUG ("handing %s to transceiver %p", path, transceiver);
+  dsl_metrics_viewer_connected (transceiver, channel);
+  transceiver->iface->connect (transceiver, channel);
+  return TRUE;
+}
+
+static gboolean
+take_whep_viewer (SoupServerMessage * msg, DslSignalingChannel * channel,
+    gpointer data)
+{
+  return take_viewer (data, channel);
+}
+
 static void
 websocket_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     SoupWebsocketConnection * connection, gpointer user_data)
 {
   DslWebsocketServer *self = user_data;
-  DslSignalingTransceiver *transceiver;
-  guint generation = self->generation;
+  g_autoptr (DslSignalingChannel) channel = NULL;
 
   DSL_CONTEXT_SCOPE;
-  g_object_ref (connection);
   GST_INFO ("new WebSocket connection on %s from %s", path,
       soup_server_message_get_remote_host (msg));
-
   dsl_connection_guard_upgraded (self->guard, msg, connection);
-  call_client_listeners (self, path);
-
-  if (!self->listening || generation != self->generation) {
-    GST_INFO ("server stopped while the client listeners ran; closing %s",
-        path);
-    dsl_websocket_close_and_release (connection, DSL_CLOSE_GOING_AWAY, "server stopping");
-  } else if ((transceiver = first_available_transceiver (self))) {
-    GST_DEBUG ("handing %s to transceiver %p", path, transceiver);
-    dsl_metrics_viewer_connected (transceiver, connection, path);
-    transceiver->iface->connect (transceiver, connection, path);
-  } else {
-    GST_WARNING ("no signaling transceiver available for %s; closing with "
-        "1013", path);
-    dsl_metrics_count_refused (DSL_REFUSED_NO_TRANSCEIVER);
-    dsl_websocket_close_with_registry_code (connection, DSL_CLOSE_TRY_AGAIN_LATER,
-        "no signaling transceiver available");
+  channel = dsl_websocket_channel_new (connection, path);
+  if (!take_viewer (self, channel)) {
+    /* libsoup will not send 1013 (a registry code): written by hand, then
+     * the connection dropped, so no second close frame follows */
+    g_object_ref (connection);
+    dsl_signaling_channel_close (channel, 0, NULL);
+    dsl_websocket_close_with_registry_code (connection,
+        DSL_CLOSE_TRY_AGAIN_LATER, "no signaling transceiver available");
     dsl_connection_guard_drop (self->guard, msg);
+    g_object_unref (connection);
   }
-  g_object_unref (connection);
 }
 
 /* Runs before libsoup's WebSocket handshake on a served path's prefix:
@@ -212,6 +240,8 @@ dsl_websocket_server_get (void)
     self->http = dsl_http_content_new ();
     self->guard = dsl_connection_guard_new (self->soup);
     self->access = dsl_access_new ();
+    self->whep = dsl_whep_endpoint_new (self->soup, self->paths, self->access,
+        self->guard, take_whep_viewer, self);
     /* signaling messages are small: nothing to gain from compression, and
      * inflating is a way to make a small message huge */
     soup_server_remove_websocket_extension (self->soup,

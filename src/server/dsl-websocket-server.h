@@ -17,14 +17,6 @@
 
 G_BEGIN_DECLS
 
-/* WebSocket close codes the server and the transceivers use (RFC 6455). */
-#define DSL_CLOSE_NORMAL          1000
-#define DSL_CLOSE_GOING_AWAY      1001
-#define DSL_CLOSE_POLICY_VIOLATION 1008
-#define DSL_CLOSE_MESSAGE_TOO_BIG 1009
-#define DSL_CLOSE_INTERNAL_ERROR  1011
-#define DSL_CLOSE_TRY_AGAIN_LATER 1013
-
 typedef struct _DslWebsocketServer DslWebsocketServer;
 
 /* The singleton, created on first use. */

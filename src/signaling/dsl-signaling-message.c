@@ -1,5 +1,6 @@
 /* dsl-signaling-message.c */
-#include "sink/dsl-signaling-message.h"
+#include "signaling/dsl-signaling-message.h"
+#include "signaling/dsl-ice-server.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -39,54 +40,25 @@ end (JsonBuilder * builder)
   return text;
 }
 
-/* One RTCIceServer for a browser from a STUN or TURN URI as webrtcbin
- * takes it: stun://host:port, turn(s)://user:password@host:port, with
- * ?transport=tcp|udp. Nothing for an address it cannot read. */
+/* One RTCIceServer for a browser; nothing for a URI it cannot read. */
 static void
-add_ice_server (JsonBuilder * builder, const gchar * uri_text)
+add_ice_server (JsonBuilder * builder, const gchar * uri)
 {
-  g_autoptr (GUri) uri = NULL;
-  g_autofree gchar *url = NULL, *transport = NULL;
-  const gchar *scheme, *host, *query, *user, *password;
-  gint port;
+  DslIceServer server;
 
-  if (!uri_text || !*uri_text
-      || !(uri = g_uri_parse (uri_text, G_URI_FLAGS_HAS_PASSWORD, NULL)))
+  if (!dsl_ice_server_parse (uri, &server))
     return;
-  scheme = g_uri_get_scheme (uri);
-  host = g_uri_get_host (uri);
-  port = g_uri_get_port (uri);
-  if (!host || !*host || !(g_str_equal (scheme, "stun")
-          || g_str_equal (scheme, "turn") || g_str_equal (scheme, "turns")))
-    return;
-  query = g_uri_get_query (uri);
-  if (query && g_str_has_prefix (query, "transport="))
-    transport = g_strdup (query + strlen ("transport="));
-  {
-    gboolean v6 = strchr (host, ':') != NULL;
-    g_autofree gchar *port_text = port > 0 ? g_strdup_printf (":%d", port) :
-        g_strdup ("");
-
-    url = g_strdup_printf ("%s:%s%s%s%s", scheme, v6 ? "[" : "", host,
-        v6 ? "]" : "", port_text);
-  }
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "urls");
-  if (g_str_equal (scheme, "stun")) {
-    json_builder_add_string_value (builder, url);
-  } else {
-    g_autofree gchar *with_transport = g_strdup_printf ("%s?transport=%s",
-        url, transport ? transport : (g_str_equal (scheme, "turns") ? "tcp" :
-            "udp"));
-    json_builder_add_string_value (builder, with_transport);
-    user = g_uri_get_user (uri);
-    password = g_uri_get_password (uri);
+  json_builder_add_string_value (builder, server.url);
+  if (server.username) {
     json_builder_set_member_name (builder, "username");
-    json_builder_add_string_value (builder, user ? user : "");
+    json_builder_add_string_value (builder, server.username);
     json_builder_set_member_name (builder, "credential");
-    json_builder_add_string_value (builder, password ? password : "");
+    json_builder_add_string_value (builder, server.credential);
   }
   json_builder_end_object (builder);
+  dsl_ice_server_clear (&server);
 }
 
 gchar *

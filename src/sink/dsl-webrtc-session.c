@@ -1,8 +1,7 @@
 /* dsl-webrtc-session.c */
 #include "sink/dsl-webrtc-session.h"
-#include "sink/dsl-signaling-message.h"
-#include "server/dsl-websocket-close.h"
-#include "server/dsl-websocket-server.h"
+#include "signaling/dsl-signaling-message.h"
+#include "signaling/dsl-sdp-offer.h"
 #include "core/dsl-context.h"
 #include "core/dsl-log.h"
 #include "core/dsl-tee-branch.h"
@@ -18,6 +17,9 @@
 #define GST_CAT_DEFAULT dsl_session_debug
 
 #define DEFAULT_ANSWER_TIMEOUT_MS 15000
+/* a viewer that offered (WHEP) gets our answer once every candidate is
+ * gathered, or after this */
+#define DEFAULT_GATHER_TIMEOUT_MS 5000
 /* from the answer to a connected peer connection */
 #define DEFAULT_CONNECT_TIMEOUT_MS 15000
 /* what our offer says: the payloader is this viewer's own */
@@ -41,7 +43,13 @@ struct _DslWebrtcSession
    * offer always goes first (webrtcbin threads). */
   GMutex lock;
   gboolean offer_posted;
-  GPtrArray *early_candidates;
+  GPtrArray *early_candidates; /* Handover* */
+  /* answering (the viewer offered): the answer is set, and every
+   * candidate gathered; the answer goes once both are (webrtcbin
+   * threads) */
+  gboolean answer_set;
+  gboolean gathered;
+  gboolean answer_posted;
   guint operations;            /* webrtcbin operations under way */
   gboolean teardown_waiting;   /* closed: the teardown waits for them */
   gint resync;                 /* atomic: dropping until a key frame */
@@ -54,7 +62,9 @@ struct _DslWebrtcSession
                                 * after the session is finalized */
 
   /* main context only */
-  SoupWebsocketConnection *connection;
+  DslSignalingChannel *signaling;      /* the viewer's, until closed */
+  gboolean answering;          /* the viewer offered (WHEP) */
+  guint gather_timeout;
   GstBin *bin;                 /* the stream's */
   DslTeeBranch *branch;        /* on the stream's tee, until unlinked */
   GstElement *queue;
@@ -67,11 +77,10 @@ struct _DslWebrtcSession
   guint answer_timeout;
   guint stats_timer;
   guint connect_timeout;
-  GObject *channel;            /* the metadata data channel, or NULL */
+  GObject *metadata;           /* the metadata data channel, or NULL */
   guint metadata_dropped;
   gchar *stun_server, *turn_server;    /* for the offer's iceServers */
   guint candidates;            /* received from the client */
-  guint errors;                /* error replies sent */
   DslWebrtcSessionFailedFunc failed;
   DslWebrtcSessionClosedFunc closed_func;
   gpointer user_data;
@@ -268,40 +277,30 @@ dsl_webrtc_session_unref (DslWebrtcSession * self)
 }
 
 static void
-send_text (DslWebrtcSession * self, const gchar * text)
+ice_servers (DslWebrtcSession * self, DslIceServers * servers)
 {
-  if (self->closed || !self->connection
-      || soup_websocket_connection_get_state (self->connection) !=
-      SOUP_WEBSOCKET_STATE_OPEN)
-    return;
-  GST_LOG ("%s: sending %s", self->name, text);
-  soup_websocket_connection_send_text (self->connection, text);
+  servers->stun_server = self->stun_server;
+  servers->turn_server = self->turn_server;
+  servers->relay_only = ice_config.relay_only;
 }
 
+/* code: how the channel learns of it (a WHEP offer still unanswered
+ * turns it into an HTTP status) */
 static void
-send_error (DslWebrtcSession * self, const gchar * message)
-{
-  g_autofree gchar *text = NULL;
-
-  GST_WARNING ("%s: %s", self->name, message);
-  if (++self->errors > DSL_SIGNALING_MAX_ERRORS) {
-    dsl_webrtc_session_close (self, DSL_CLOSE_POLICY_VIOLATION,
-        "too many malformed messages");
-    return;
-  }
-  text = dsl_signaling_message_error (message);
-  send_text (self, text);
-}
-
-static void
-fail (DslWebrtcSession * self, const gchar * reason)
+fail_with_code (DslWebrtcSession * self, gushort code, const gchar * reason)
 {
   if (self->closed)
     return;
   GST_ERROR ("%s: connection failed: %s", self->name, reason);
   if (self->failed)
     self->failed (self, self->user_data);
-  dsl_webrtc_session_close (self, DSL_CLOSE_INTERNAL_ERROR, reason);
+  dsl_webrtc_session_close (self, code, reason);
+}
+
+static void
+fail (DslWebrtcSession * self, const gchar * reason)
+{
+  fail_with_code (self, DSL_CLOSE_INTERNAL_ERROR, reason);
 }
 
 /* ------------------------------------------------------------------ */
@@ -309,10 +308,12 @@ fail (DslWebrtcSession * self, const gchar * reason)
 
 typedef enum
 {
-  HANDOVER_SEND,        /* text: a message for the client */
-  HANDOVER_OFFER,       /* text: the offer; an answer is now due */
-  HANDOVER_FAILURE,     /* text: why the connection cannot work */
+  HANDOVER_CANDIDATE,   /* mline, text: one of our candidates */
+  HANDOVER_OFFER,       /* description: our offer; an answer is now due */
+  HANDOVER_ANSWER,      /* our answer is set and gathered: send it */
+  HANDOVER_FAILURE,     /* code, text: why the connection cannot work */
   HANDOVER_CONNECTED,   /* the peer connection is up */
+  HANDOVER_CLOSED,      /* the viewer left before we began */
 } HandoverKind;
 
 typedef struct
@@ -320,12 +321,15 @@ typedef struct
   DslWebrtcSession *session;
   HandoverKind kind;
   gchar *text;
+  guint mline;
+  gushort code;
+  GstWebRTCSessionDescription *description;
 } Handover;
 
 typedef struct
 {
   DslWebrtcSession *session;
-  gchar *text;
+  GstWebRTCSessionDescription *offer;
 } OfferInFlight;
 
 static void
@@ -333,9 +337,23 @@ handover_free (gpointer data)
 {
   Handover *h = data;
 
-  dsl_webrtc_session_unref (h->session);
+  if (h->session)
+    dsl_webrtc_session_unref (h->session);
   g_free (h->text);
+  if (h->description)
+    gst_webrtc_session_description_free (h->description);
   g_free (h);
+}
+
+static Handover *
+handover_new (DslWebrtcSession * self, HandoverKind kind, gchar * text)
+{
+  Handover *h = g_new0 (Handover, 1);
+
+  h->session = dsl_webrtc_session_ref (self);
+  h->kind = kind;
+  h->text = text;
+  return h;
 }
 
 static gboolean
@@ -369,6 +387,8 @@ timeout_from_env (const gchar * name, guint fallback)
   timeout_from_env ("DSL_WEBRTC_ANSWER_TIMEOUT_MS", DEFAULT_ANSWER_TIMEOUT_MS)
 #define connect_timeout_ms() \
   timeout_from_env ("DSL_WEBRTC_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_TIMEOUT_MS)
+#define gather_timeout_ms() \
+  timeout_from_env ("DSL_WEBRTC_GATHER_TIMEOUT_MS", DEFAULT_GATHER_TIMEOUT_MS)
 
 /* A TURN URI fit for a log line: no password. */
 static gchar *
@@ -400,28 +420,93 @@ connect_timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+start_connect_timeout (DslWebrtcSession * self)
+{
+  if (!self->connect_timeout)
+    self->connect_timeout = dsl_context_timeout (connect_timeout_ms (),
+        connect_timeout_cb, dsl_webrtc_session_ref (self),
+        (GDestroyNotify) dsl_webrtc_session_unref);
+}
+
+/* Main context: our answer, with every candidate gathered so far (all of
+ * them unless the gathering timed out), goes to the viewer that offered. */
+static void
+send_answer (DslWebrtcSession * self)
+{
+  GstWebRTCSessionDescription *answer = NULL;
+  DslIceServers servers;
+
+  if (self->gather_timeout) {
+    g_source_remove (self->gather_timeout);
+    self->gather_timeout = 0;
+  }
+  g_object_get (self->webrtcbin, "local-description", &answer, NULL);
+  if (!answer) {
+    fail (self, "webrtcbin has no answer");
+    return;
+  }
+  ice_servers (self, &servers);
+  dsl_signaling_channel_send_description (self->signaling, "answer",
+      answer->sdp, &servers);
+  gst_webrtc_session_description_free (answer);
+  start_connect_timeout (self);
+}
+
+static gboolean
+gather_timeout_cb (gpointer data)
+{
+  DslWebrtcSession *self = data;
+  gboolean answer_set;
+
+  self->gather_timeout = 0;
+  g_mutex_lock (&self->lock);
+  answer_set = self->answer_set && !self->answer_posted;
+  self->answer_posted = TRUE;
+  g_mutex_unlock (&self->lock);
+  if (!answer_set) {
+    fail (self, "no answer could be made in time");
+    return G_SOURCE_REMOVE;
+  }
+  GST_WARNING ("%s: ICE gathering did not complete within %u ms: answering "
+      "with the candidates found so far", self->name, gather_timeout_ms ());
+  send_answer (self);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 handover_dispatch (gpointer data)
 {
   Handover *h = data;
   DslWebrtcSession *self = h->session;
+  DslIceServers servers;
 
   if (self->closed)
     return G_SOURCE_REMOVE;
   switch (h->kind) {
     case HANDOVER_FAILURE:
-      fail (self, h->text);
+      fail_with_code (self, h->code ? h->code : DSL_CLOSE_INTERNAL_ERROR,
+          h->text);
       break;
     case HANDOVER_OFFER:
-      send_text (self, h->text);
+      ice_servers (self, &servers);
+      dsl_signaling_channel_send_description (self->signaling, "offer",
+          h->description->sdp, &servers);
       self->awaiting_answer = TRUE;
       if (!self->answer_timeout)
         self->answer_timeout = dsl_context_timeout (answer_timeout_ms (),
             answer_timeout_cb, dsl_webrtc_session_ref (self),
             (GDestroyNotify) dsl_webrtc_session_unref);
       break;
-    case HANDOVER_SEND:
-      send_text (self, h->text);
+    case HANDOVER_ANSWER:
+      send_answer (self);
+      break;
+    case HANDOVER_CANDIDATE:
+      dsl_signaling_channel_send_candidate (self->signaling, h->mline,
+          h->text);
+      break;
+    case HANDOVER_CLOSED:
+      dsl_webrtc_session_close (self, 0, NULL);
       break;
     case HANDOVER_CONNECTED:
       if (self->connect_timeout) {
@@ -488,16 +573,27 @@ op_end (gpointer data)
   dsl_webrtc_session_unref (self);
 }
 
+static void
+post_handover (Handover * h)
+{
+  dsl_context_post (handover_dispatch, h, handover_free);
+}
+
 /* Any thread; takes text. */
 static void
 hand_over (DslWebrtcSession * self, HandoverKind kind, gchar * text)
 {
-  Handover *h = g_new0 (Handover, 1);
+  post_handover (handover_new (self, kind, text));
+}
 
-  h->session = dsl_webrtc_session_ref (self);
-  h->kind = kind;
-  h->text = text;
-  dsl_context_post (handover_dispatch, h, handover_free);
+/* Any thread; takes reason. */
+static void
+hand_over_failure (DslWebrtcSession * self, gushort code, gchar * reason)
+{
+  Handover *h = handover_new (self, HANDOVER_FAILURE, reason);
+
+  h->code = code;
+  post_handover (h);
 }
 
 /* webrtcbin thread: the local description is in place, so an answer
@@ -508,13 +604,23 @@ local_description_set_cb (GstPromise * promise, gpointer data)
   OfferInFlight *flight = data;
   DslWebrtcSession *self = flight->session;
 
+  Handover *h;
+
   gst_promise_unref (promise);
+  h = handover_new (self, HANDOVER_OFFER, NULL);
+  h->description = g_steal_pointer (&flight->offer);
   g_mutex_lock (&self->lock);
-  hand_over (self, HANDOVER_OFFER, g_steal_pointer (&flight->text));
-  for (guint i = 0; i < self->early_candidates->len; i++)
-    hand_over (self, HANDOVER_SEND,
-        g_strdup (g_ptr_array_index (self->early_candidates, i)));
+  post_handover (h);
+  for (guint i = 0; i < self->early_candidates->len; i++) {
+    Handover *early = g_ptr_array_index (self->early_candidates, i);
+
+    early->session = dsl_webrtc_session_ref (self);
+    post_handover (early);
+  }
+  /* posted: theirs now */
+  g_ptr_array_set_free_func (self->early_candidates, NULL);
   g_ptr_array_set_size (self->early_candidates, 0);
+  g_ptr_array_set_free_func (self->early_candidates, handover_free);
   self->offer_posted = TRUE;
   g_mutex_unlock (&self->lock);
 }
@@ -525,7 +631,8 @@ offer_in_flight_free (gpointer data)
   OfferInFlight *flight = data;
 
   op_end (flight->session);
-  g_free (flight->text);
+  if (flight->offer)
+    gst_webrtc_session_description_free (flight->offer);
   g_free (flight);
 }
 
@@ -549,8 +656,7 @@ offer_created_cb (GstPromise * promise, gpointer data)
   }
   flight = g_new0 (OfferInFlight, 1);
   flight->session = op_begin (self);
-  flight->text = dsl_signaling_message_offer (offer->sdp, self->stun_server,
-      self->turn_server, ice_config.relay_only);
+  flight->offer = gst_webrtc_session_description_copy (offer);
   g_signal_emit_by_name (self->webrtcbin, "set-local-description", offer,
       gst_promise_new_with_change_func (local_description_set_cb, flight,
           offer_in_flight_free));
@@ -575,16 +681,23 @@ ice_candidate_cb (GstElement * webrtcbin, guint mline, gchar * candidate,
     gpointer data)
 {
   DslWebrtcSession *self = data;
-  gchar *text = dsl_signaling_message_ice (mline, candidate);
+  Handover *h;
 
   if (strstr (candidate, " typ relay"))
     g_atomic_int_inc (&self->relay_candidates);
-
+  /* answering: every candidate is in the answer (see gathering_cb) */
+  if (self->answering)
+    return;
+  h = handover_new (self, HANDOVER_CANDIDATE, g_strdup (candidate));
+  h->mline = mline;
   g_mutex_lock (&self->lock);
-  if (self->offer_posted)
-    hand_over (self, HANDOVER_SEND, text);
-  else
-    g_ptr_array_add (self->early_candidates, text);
+  if (self->offer_posted) {
+    post_handover (h);
+  } else {
+    /* no reference while waiting: the session may go without an offer */
+    g_clear_pointer (&h->session, dsl_webrtc_session_unref);
+    g_ptr_array_add (self->early_candidates, h);
+  }
   g_mutex_unlock (&self->lock);
 }
 
@@ -610,115 +723,211 @@ connection_state_cb (GstElement * webrtcbin, GParamSpec * pspec, gpointer data)
     hand_over (self, HANDOVER_FAILURE, g_strdup ("ICE or DTLS failed"));
 }
 
+/* webrtcbin thread: why a promise of webrtcbin's failed (g_free), or NULL
+ * when it was replied to without an error. */
+static gchar *
+promise_error (GstPromise * promise)
+{
+  const GstStructure *reply;
+  GError *error = NULL;
+  gchar *text;
+
+  if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED)
+    return g_strdup ("no reply");
+  reply = gst_promise_get_reply (promise);
+  if (!reply || !gst_structure_get (reply, "error", G_TYPE_ERROR, &error,
+          NULL))
+    return NULL;
+  text = g_strdup (error->message);
+  g_error_free (error);
+  return text;
+}
+
 /* webrtcbin thread */
 static void
 remote_description_set_cb (GstPromise * promise, gpointer data)
 {
   DslWebrtcSession *self = data;
-  const GstStructure *reply = gst_promise_get_reply (promise);
-  GError *error = NULL;
+  g_autofree gchar *error = promise_error (promise);
 
-  if (gst_promise_wait (promise) != GST_PROMISE_RESULT_REPLIED
-      || (reply && gst_structure_get (reply, "error", G_TYPE_ERROR, &error,
-              NULL))) {
-    /* the only offer was answered wrongly: this connection cannot work */
-    hand_over (self, HANDOVER_FAILURE,
-        g_strdup_printf ("the answer was refused: %s",
-            error ? error->message : "no reason given"));
-    g_clear_error (&error);
-  }
+  /* the only offer was answered wrongly: this connection cannot work */
+  if (error)
+    hand_over_failure (self, DSL_CLOSE_INTERNAL_ERROR,
+        g_strdup_printf ("the answer was refused: %s", error));
   gst_promise_unref (promise);
 }
 
 /* ------------------------------------------------------------------ */
-/* WebSocket signals (main context). */
+/* Answering a viewer's offer (WHEP): set it, answer, and send the answer
+ * once it is set and every candidate is gathered (the viewer gets them
+ * all in it). webrtcbin threads. */
 
 static void
-handle_answer (DslWebrtcSession * self, DslSignalingMessage * message)
+answer_when_ready (DslWebrtcSession * self, gboolean answer_set,
+    gboolean gathered)
 {
+  gboolean post;
+
+  g_mutex_lock (&self->lock);
+  self->answer_set |= answer_set;
+  self->gathered |= gathered;
+  post = self->answer_set && self->gathered && !self->answer_posted;
+  if (post)
+    self->answer_posted = TRUE;
+  g_mutex_unlock (&self->lock);
+  if (post)
+    hand_over (self, HANDOVER_ANSWER, NULL);
+}
+
+static void
+answer_set_cb (GstPromise * promise, gpointer data)
+{
+  DslWebrtcSession *self = data;
+  g_autofree gchar *error = promise_error (promise);
+
+  gst_promise_unref (promise);
+  if (error)
+    hand_over_failure (self, DSL_CLOSE_INTERNAL_ERROR,
+        g_strdup_printf ("webrtcbin refused its own answer: %s", error));
+  else
+    answer_when_ready (self, TRUE, FALSE);
+}
+
+static void
+answer_created_cb (GstPromise * promise, gpointer data)
+{
+  DslWebrtcSession *self = data;
+  g_autofree gchar *error = promise_error (promise);
+  GstWebRTCSessionDescription *answer = NULL;
+
+  if (!error)
+    gst_structure_get (gst_promise_get_reply (promise), "answer",
+        GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, NULL);
+  gst_promise_unref (promise);
+  if (!answer) {
+    hand_over_failure (self, DSL_CLOSE_UNSUPPORTED_DATA,
+        g_strdup_printf ("no answer to this offer: %s",
+            error ? error : "webrtcbin made none"));
+    return;
+  }
+  g_signal_emit_by_name (self->webrtcbin, "set-local-description", answer,
+      gst_promise_new_with_change_func (answer_set_cb, op_begin (self),
+          op_end));
+  gst_webrtc_session_description_free (answer);
+}
+
+static void
+offer_set_cb (GstPromise * promise, gpointer data)
+{
+  DslWebrtcSession *self = data;
+  g_autofree gchar *error = promise_error (promise);
+
+  gst_promise_unref (promise);
+  if (error) {
+    /* the viewer's offer: its fault, and it hears so (422) */
+    hand_over_failure (self, DSL_CLOSE_UNSUPPORTED_DATA,
+        g_strdup_printf ("the offer was refused: %s", error));
+    return;
+  }
+  g_signal_emit_by_name (self->webrtcbin, "create-answer", NULL,
+      gst_promise_new_with_change_func (answer_created_cb, op_begin (self),
+          op_end));
+}
+
+static void
+gathering_state_cb (GstElement * webrtcbin, GParamSpec * pspec, gpointer data)
+{
+  GstWebRTCICEGatheringState state;
+
+  g_object_get (webrtcbin, "ice-gathering-state", &state, NULL);
+  if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+    answer_when_ready (data, FALSE, TRUE);
+}
+
+/* Main context: the viewer's offer into webrtcbin, once it runs. */
+static void
+take_offer (DslWebrtcSession * self, const GstSDPMessage * offer)
+{
+  GstSDPMessage *copy = NULL;
+  GstWebRTCSessionDescription *description;
+
+  gst_sdp_message_copy (offer, &copy);
+  description = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER,
+      copy);
+  g_signal_emit_by_name (self->webrtcbin, "set-remote-description",
+      description, gst_promise_new_with_change_func (offer_set_cb,
+          op_begin (self), op_end));
+  gst_webrtc_session_description_free (description);
+  self->gather_timeout = dsl_context_timeout (gather_timeout_ms (),
+      gather_timeout_cb, dsl_webrtc_session_ref (self),
+      (GDestroyNotify) dsl_webrtc_session_unref);
+}
+
+/* ------------------------------------------------------------------ */
+/* What the viewer says, through its signaling channel (main context). */
+
+static gboolean
+viewer_answer (GstSDPMessage * sdp, gpointer data, GError ** error)
+{
+  DslWebrtcSession *self = data;
   GstWebRTCSessionDescription *answer;
   GstPromise *promise;
 
   if (!self->awaiting_answer) {
-    send_error (self, "unexpected answer: no offer is waiting for one");
-    return;
+    gst_sdp_message_free (sdp);
+    g_set_error_literal (error, DSL_SIGNALING_ERROR,
+        DSL_SIGNALING_ERROR_INVALID,
+        "unexpected answer: no offer is waiting for one");
+    return FALSE;
   }
   self->awaiting_answer = FALSE;
   if (self->answer_timeout) {
     g_source_remove (self->answer_timeout);
     self->answer_timeout = 0;
   }
-  if (!self->connect_timeout)
-    self->connect_timeout = dsl_context_timeout (connect_timeout_ms (),
-        connect_timeout_cb, dsl_webrtc_session_ref (self),
-        (GDestroyNotify) dsl_webrtc_session_unref);
+  start_connect_timeout (self);
   answer = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER,
-      g_steal_pointer (&message->sdp));
+      sdp);
   promise = gst_promise_new_with_change_func (remote_description_set_cb,
       op_begin (self), op_end);
   g_signal_emit_by_name (self->webrtcbin, "set-remote-description", answer,
       promise);
   gst_webrtc_session_description_free (answer);
+  return TRUE;
 }
 
-static void
-message_cb (SoupWebsocketConnection * connection, gint type, GBytes * bytes,
-    gpointer data)
-{
-  DslWebrtcSession *self = data;
-  DslSignalingMessage message;
-  g_autofree gchar *error = NULL;
-  gsize size;
-  const gchar *text;
-
-  if (self->closed)
-    return;
-  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-    send_error (self, "binary frames are not part of the protocol");
-    return;
-  }
-  /* borrowed: libsoup owns the bytes */
-  text = g_bytes_get_data (bytes, &size);
-  if (size > DSL_SIGNALING_MAX_MESSAGE) {
-    GST_WARNING ("%s: a %" G_GSIZE_FORMAT "-byte message: closing", self->name,
-        size);
-    dsl_webrtc_session_close (self, DSL_CLOSE_MESSAGE_TOO_BIG,
-        "message too big");
-    return;
-  }
-  if (!dsl_signaling_message_parse (text, size, &message, &error)) {
-    send_error (self, error);
-    return;
-  }
-  switch (message.type) {
-    case DSL_SIGNALING_ANSWER:
-      handle_answer (self, &message);
-      break;
-    case DSL_SIGNALING_ICE:
-      if (!*message.candidate)   /* "" is end-of-candidates */
-        break;
-      if (++self->candidates > DSL_SIGNALING_MAX_CANDIDATES) {
-        send_error (self, "too many ICE candidates");
-        break;
-      }
-      g_signal_emit_by_name (self->webrtcbin, "add-ice-candidate",
-          message.mline_index, message.candidate);
-      break;
-  }
-  dsl_signaling_message_clear (&message);
-}
-
-static void
-closed_cb (SoupWebsocketConnection * connection, gpointer data)
+static gboolean
+viewer_candidate (guint mline, const gchar * candidate, gpointer data,
+    GError ** error)
 {
   DslWebrtcSession *self = data;
 
-  GST_INFO ("%s: the viewer closed the WebSocket (code %u)", self->name,
-      soup_websocket_connection_get_close_code (connection));
+  if (!*candidate)             /* "" is end-of-candidates */
+    return TRUE;
+  if (++self->candidates > DSL_SIGNALING_MAX_CANDIDATES) {
+    g_set_error_literal (error, DSL_SIGNALING_ERROR,
+        DSL_SIGNALING_ERROR_LIMIT, "too many ICE candidates");
+    return FALSE;
+  }
+  g_signal_emit_by_name (self->webrtcbin, "add-ice-candidate", mline,
+      candidate);
+  return TRUE;
+}
+
+static void
+viewer_closed (gpointer data)
+{
+  DslWebrtcSession *self = data;
+
+  GST_INFO ("%s: the viewer left", self->name);
   dsl_webrtc_session_close (self, 0, NULL);
 }
 
-/* ------------------------------------------------------------------ */
+static const DslSignalingChannelHandler viewer_handler = {
+  viewer_answer,
+  viewer_candidate,
+  viewer_closed,
+};
 
 /* ------------------------------------------------------------------ */
 /* Statistics: read every second; the reply is parsed where it arrives
@@ -781,9 +990,9 @@ dsl_webrtc_session_send_metadata (DslWebrtcSession * self, GBytes * data,
   guint64 buffered = 0;
 
   g_return_val_if_fail (self != NULL && data != NULL, FALSE);
-  if (self->closed || !self->channel)
+  if (self->closed || !self->metadata)
     return FALSE;
-  g_object_get (self->channel, "ready-state", &state, "buffered-amount",
+  g_object_get (self->metadata, "ready-state", &state, "buffered-amount",
       &buffered, NULL);
   if (state != GST_WEBRTC_DATA_CHANNEL_STATE_OPEN)
     return FALSE;
@@ -799,9 +1008,9 @@ dsl_webrtc_session_send_metadata (DslWebrtcSession * self, GBytes * data,
   if (text) {
     g_autofree gchar *string = g_strndup (g_bytes_get_data (data, NULL),
         g_bytes_get_size (data));
-    g_signal_emit_by_name (self->channel, "send-string", string);
+    g_signal_emit_by_name (self->metadata, "send-string", string);
   } else {
-    g_signal_emit_by_name (self->channel, "send-data", data);
+    g_signal_emit_by_name (self->metadata, "send-data", data);
   }
   return TRUE;
 }
@@ -892,21 +1101,57 @@ serialized_query_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* The payload type to send with: ours when we offer; when the viewer
+ * offers, the one it chose for our codec (webrtcbin answers with the
+ * intersection of its offer and our caps). FALSE, with a sentence in
+ * *error, when its offer has none; codec_caps: what the transceiver
+ * prefers, or NULL. */
+static gboolean
+choose_payload_type (DslWebrtcSession * self, const GstSDPMessage * offer,
+    guint * pt, GstCaps ** codec_caps, gchar ** error)
+{
+  const DslEncoderChain *chain = dsl_shared_stream_get_chain (self->stream);
+  GstCaps *caps;
+
+  *pt = PAYLOAD_TYPE;
+  *codec_caps = NULL;
+  if (!offer)
+    return TRUE;
+  if (!dsl_sdp_offer_find_codec (offer, chain->encoding_name, pt, NULL,
+          error))
+    return FALSE;
+  caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
+      "video", "encoding-name", G_TYPE_STRING, chain->encoding_name,
+      "payload", G_TYPE_INT, (gint) * pt, "clock-rate", G_TYPE_INT, 90000,
+      NULL);
+  if (g_str_equal (chain->encoding_name, "H264"))
+    gst_caps_set_simple (caps, "packetization-mode", G_TYPE_STRING, "1",
+        NULL);
+  *codec_caps = caps;
+  GST_INFO ("%s: the viewer's offer carries %s as payload type %u",
+      self->name, chain->encoding_name, *pt);
+  return TRUE;
+}
+
 DslWebrtcSession *
-dsl_webrtc_session_new (const gchar * name,
-    SoupWebsocketConnection * connection, DslSharedStream * stream,
-    const DslWebrtcSessionConfig * config,
+dsl_webrtc_session_new (const gchar * name, DslSignalingChannel * signaling,
+    DslSharedStream * stream, const DslWebrtcSessionConfig * config,
     DslWebrtcSessionFailedFunc failed, DslWebrtcSessionClosedFunc closed,
     gpointer user_data)
 {
   DslWebrtcSession *self = g_new0 (DslWebrtcSession, 1);
+  const GstSDPMessage *offer =
+      dsl_signaling_channel_get_remote_offer (signaling);
   GstWebRTCRTPTransceiver *transceiver = NULL;
+  g_autoptr (GstCaps) codec_caps = NULL;
+  g_autofree gchar *refusal = NULL;
+  guint pt = PAYLOAD_TYPE;
   GstPad *pad;
 
   self->ref_count = 1;
   self->name = g_strdup (name);
   g_mutex_init (&self->lock);
-  self->early_candidates = g_ptr_array_new_with_free_func (g_free);
+  self->early_candidates = g_ptr_array_new_with_free_func (handover_free);
   self->stream = dsl_shared_stream_ref (stream);
   self->bin = gst_object_ref (dsl_shared_stream_get_bin (stream));
   self->failed = failed;
@@ -917,8 +1162,11 @@ dsl_webrtc_session_new (const gchar * name,
   /* a slow viewer drops frames instead of stalling the others */
   g_object_set (self->queue, "leaky", 2, "max-size-buffers", 0,
       "max-size-bytes", 0, "max-size-time", (guint64) QUEUE_MAX_TIME, NULL);
+  self->answering = offer != NULL;
+  if (!choose_payload_type (self, offer, &pt, &codec_caps, &refusal))
+    pt = PAYLOAD_TYPE;
   self->payloader = dsl_encoder_payloader_new (dsl_shared_stream_get_chain
-      (stream), PAYLOAD_TYPE, name);
+      (stream), pt, name);
   self->webrtcbin = gst_element_factory_make ("webrtcbin", NULL);
   gst_util_set_object_arg (G_OBJECT (self->webrtcbin), "bundle-policy",
       "max-bundle");
@@ -946,6 +1194,9 @@ dsl_webrtc_session_new (const gchar * name,
      * costs that viewer a resend, not everybody a key frame */
     g_object_set (transceiver, "direction",
         GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "do-nack", TRUE, NULL);
+    /* answering: the format of the viewer's choice, and no other */
+    if (codec_caps)
+      g_object_set (transceiver, "codec-preferences", codec_caps, NULL);
     gst_object_unref (transceiver);
   }
   g_signal_connect (self->queue, "overrun", G_CALLBACK (queue_overrun_cb),
@@ -961,9 +1212,15 @@ dsl_webrtc_session_new (const gchar * name,
       serialized_query_probe, NULL, NULL);
   gst_object_unref (pad);
 
-  g_signal_connect_data (self->webrtcbin, "on-negotiation-needed",
-      G_CALLBACK (negotiation_needed_cb), dsl_webrtc_session_ref (self),
-      (GClosureNotify) (void (*)(void)) dsl_webrtc_session_unref, 0);
+  /* we offer, unless the viewer did */
+  if (!self->answering)
+    g_signal_connect_data (self->webrtcbin, "on-negotiation-needed",
+        G_CALLBACK (negotiation_needed_cb), dsl_webrtc_session_ref (self),
+        (GClosureNotify) (void (*)(void)) dsl_webrtc_session_unref, 0);
+  else
+    g_signal_connect_data (self->webrtcbin, "notify::ice-gathering-state",
+        G_CALLBACK (gathering_state_cb), dsl_webrtc_session_ref (self),
+        (GClosureNotify) (void (*)(void)) dsl_webrtc_session_unref, 0);
   g_signal_connect_data (self->webrtcbin, "on-ice-candidate",
       G_CALLBACK (ice_candidate_cb), dsl_webrtc_session_ref (self),
       (GClosureNotify) (void (*)(void)) dsl_webrtc_session_unref, 0);
@@ -971,18 +1228,20 @@ dsl_webrtc_session_new (const gchar * name,
       G_CALLBACK (connection_state_cb), dsl_webrtc_session_ref (self),
       (GClosureNotify) (void (*)(void)) dsl_webrtc_session_unref, 0);
 
-  self->connection = g_object_ref (connection);
-  g_signal_connect (connection, "message", G_CALLBACK (message_cb), self);
-  g_signal_connect (connection, "closed", G_CALLBACK (closed_cb), self);
+  self->signaling = g_object_ref (signaling);
+  dsl_signaling_channel_attach (signaling, &viewer_handler, self);
 
   /* READY first: the metadata channel exists before webrtcbin can decide
-   * on negotiation, so it is in the first (and only) offer */
+   * on negotiation, so it is in the first (and only) offer; a viewer that
+   * offers gets one when its offer has a data channel section */
   gst_element_set_state (self->webrtcbin, GST_STATE_READY);
-  g_signal_emit_by_name (self->webrtcbin, "create-data-channel",
-      DSL_WEBRTC_METADATA_CHANNEL, NULL, &self->channel);
-  if (!self->channel)
-    GST_WARNING ("%s: no data channel (SCTP elements missing?): no metadata "
-        "for this viewer", name);
+  if (!offer || dsl_sdp_offer_has_data_channel (offer)) {
+    g_signal_emit_by_name (self->webrtcbin, "create-data-channel",
+        DSL_WEBRTC_METADATA_CHANNEL, NULL, &self->metadata);
+    if (!self->metadata)
+      GST_WARNING ("%s: no data channel (SCTP elements missing?): no "
+          "metadata for this viewer", name);
+  }
   gst_element_sync_state_with_parent (self->webrtcbin);
   gst_element_sync_state_with_parent (self->payloader);
   gst_element_sync_state_with_parent (self->queue);
@@ -994,7 +1253,16 @@ dsl_webrtc_session_new (const gchar * name,
   self->stats_timer = dsl_context_timeout (STATS_INTERVAL_MS, stats_timer_cb,
       dsl_webrtc_session_ref (self), (GDestroyNotify) dsl_webrtc_session_unref);
   dsl_shared_stream_add_viewer (stream, self);
-  GST_INFO ("%s: session started", name);
+  GST_INFO ("%s: session started (%s)", name, self->answering ?
+      "the viewer offered" : "we offer");
+  /* the owner learns of an end only once it holds the session */
+  if (refusal)
+    hand_over_failure (self, DSL_CLOSE_UNSUPPORTED_DATA,
+        g_steal_pointer (&refusal));
+  else if (!dsl_signaling_channel_is_open (signaling))
+    hand_over (self, HANDOVER_CLOSED, NULL);
+  else if (offer)
+    take_offer (self, offer);
   return self;
 }
 
@@ -1050,7 +1318,7 @@ teardown (DslWebrtcSession * self)
   }
   g_signal_handlers_disconnect_by_data (self->queue, self);
   release_turn_allocations (self);
-  g_clear_object (&self->channel);
+  g_clear_object (&self->metadata);
   dsl_error_scope_clear (self->webrtcbin);
   for (gsize i = 0; i < G_N_ELEMENTS (elements); i++)
     gst_element_set_state (elements[i], GST_STATE_NULL);
@@ -1121,10 +1389,13 @@ dsl_webrtc_session_close (DslWebrtcSession * self, gushort code,
     g_source_remove (self->connect_timeout);
     self->connect_timeout = 0;
   }
-  g_signal_handlers_disconnect_by_data (self->connection, self);
-  if (code)
-    dsl_websocket_close_and_release (self->connection, code, reason);
-  g_clear_object (&self->connection);
+  if (self->gather_timeout) {
+    g_source_remove (self->gather_timeout);
+    self->gather_timeout = 0;
+  }
+  dsl_signaling_channel_detach (self->signaling);
+  dsl_signaling_channel_close (self->signaling, code, reason);
+  g_clear_object (&self->signaling);
 
   /* Take the branch off the running tee without waiting, then stop it
    * here, on the main context, never inside a webrtcbin callback, once

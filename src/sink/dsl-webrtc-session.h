@@ -1,4 +1,6 @@
-/* dsl-webrtc-session.h - one viewer of a WebRTC Sink: its WebSocket, and a
+/* dsl-webrtc-session.h - one viewer of a WebRTC Sink: its signaling
+ * channel (a WebSocket where we offer, or a WHEP session where the viewer
+ * offers and we answer with the payload type it chose), and a
  * fresh `queue ! payloader ! webrtcbin` branch on its shared stream's tee
  * of encoded video: its own payload type, SSRC and retransmissions, and a
  * leaky queue, so a viewer that falls behind drops (then waits for a key
@@ -13,7 +15,7 @@
 #define DSL_WEBRTC_SESSION_H
 
 #include <gst/gst.h>
-#include <libsoup/soup.h>
+#include "signaling/dsl-signaling-channel.h"
 #include "stream/dsl-shared-stream.h"
 #include "DslApi.h"
 
@@ -38,15 +40,15 @@ typedef void (*DslWebrtcSessionClosedFunc) (DslWebrtcSession * session,
 
 /* Builds the branch inside the stream's bin, links it to its tee, counts
  * itself as one of its viewers until it is torn down, and starts listening
- * to connection. The callbacks get user_data, which must outlive the
+ * to its signaling channel. The callbacks get user_data, which must outlive the
  * session's open life (the owner closes the session before it goes). */
 DslWebrtcSession *dsl_webrtc_session_new (const gchar * name,
-    SoupWebsocketConnection * connection, DslSharedStream * stream,
+    DslSignalingChannel * signaling, DslSharedStream * stream,
     const DslWebrtcSessionConfig * config,
     DslWebrtcSessionFailedFunc failed, DslWebrtcSessionClosedFunc closed,
     gpointer user_data);
 
-/* Closes the WebSocket with code and reason and starts taking the branch
+/* Closes the signaling channel with code and reason and starts taking the branch
  * down (it is gone once it is off the tee and webrtcbin's operations are
  * over, without waiting here); calls the closed callback. Does nothing if
  * already closed. */

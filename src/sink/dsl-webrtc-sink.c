@@ -131,15 +131,16 @@ transceiver_is_available (DslSignalingTransceiver * t)
 
 static void
 transceiver_connect (DslSignalingTransceiver * t,
-    SoupWebsocketConnection * connection, const gchar * path)
+    DslSignalingChannel * channel)
 {
+  const gchar *path = dsl_signaling_channel_get_path (channel);
   DslWebrtcSink *self = SINK_FROM_TRANSCEIVER (t);
   DslWebrtcSessionConfig config = { self->stun_server, self->turn_server };
   g_autofree gchar *name = g_strdup_printf ("%s-session-%u",
       self->component.name, ++self->sessions_started);
 
   GST_INFO ("'%s': connected on %s", self->component.name, path);
-  self->session = dsl_webrtc_session_new (name, connection, self->stream,
+  self->session = dsl_webrtc_session_new (name, channel, self->stream,
       &config, session_failed, session_closed, self);
   notify (self, DSL_SOCKET_CONNECTION_STATE_INITIATED);
 }

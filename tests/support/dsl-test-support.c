@@ -320,27 +320,29 @@ static gboolean
 transceiver_is_available (DslSignalingTransceiver * base)
 {
   DslTestTransceiver *self = (DslTestTransceiver *) base;
-  return self->ready && !self->connection;
+  return self->ready && !self->channel;
 }
 
 static void
-transceiver_closed_cb (SoupWebsocketConnection * conn, DslTestTransceiver * self)
+transceiver_closed_cb (DslSignalingChannel * channel, DslTestTransceiver * self)
 {
-  g_signal_handlers_disconnect_by_data (conn, self);
-  g_clear_object (&self->connection);
+  g_signal_handlers_disconnect_by_data (channel, self);
+  g_clear_object (&self->channel);
 }
 
 static void
 transceiver_connect (DslSignalingTransceiver * base,
-    SoupWebsocketConnection * connection, const gchar * path)
+    DslSignalingChannel * channel)
 {
   DslTestTransceiver *self = (DslTestTransceiver *) base;
 
-  self->connection = g_object_ref (connection);
   g_free (self->path);
-  self->path = g_strdup (path);
+  self->path = g_strdup (dsl_signaling_channel_get_path (channel));
   self->connects++;
-  g_signal_connect (connection, "closed", G_CALLBACK (transceiver_closed_cb),
+  if (!dsl_signaling_channel_is_open (channel))
+    return;
+  self->channel = g_object_ref (channel);
+  g_signal_connect (channel, "closed", G_CALLBACK (transceiver_closed_cb),
       self);
 }
 
@@ -349,12 +351,14 @@ transceiver_disconnect (DslSignalingTransceiver * base, gushort code,
     const gchar * reason)
 {
   DslTestTransceiver *self = (DslTestTransceiver *) base;
+  g_autoptr (DslSignalingChannel) channel = NULL;
 
-  if (!self->connection)
+  if (!self->channel)
     return;
   self->disconnects++;
   self->last_close_code = code;
-  soup_websocket_connection_close (self->connection, code, reason);
+  channel = g_object_ref (self->channel);
+  dsl_signaling_channel_close (channel, code, reason);
 }
 
 static const DslSignalingTransceiverInterface test_transceiver_iface = {
@@ -384,9 +388,9 @@ dsl_test_transceiver_free (DslTestTransceiver * self)
   dsl_websocket_server_remove_transceiver (dsl_websocket_server_get (),
       &self->base);
   dsl_context_leave ();
-  if (self->connection) {
-    g_signal_handlers_disconnect_by_data (self->connection, self);
-    g_object_unref (self->connection);
+  if (self->channel) {
+    g_signal_handlers_disconnect_by_data (self->channel, self);
+    g_object_unref (self->channel);
   }
   g_free (self->path);
   g_free (self);

@@ -72,8 +72,8 @@ guint dsl_test_http_get (guint port, const gchar * path, GBytes ** body,
 typedef struct
 {
   DslSignalingTransceiver base;
-  gboolean ready;                       /* available when ready && !conn */
-  SoupWebsocketConnection *connection;
+  gboolean ready;                       /* available when ready && !channel */
+  DslSignalingChannel *channel;         /* the viewer's, until closed */
   gchar *path;
   guint connects;
   guint disconnects;
