@@ -19,7 +19,7 @@ dsl_sdp_offer_parse (const gchar * text, gsize length, GstSDPMessage ** offer,
   }
   /* libgstsdp reads up to a NUL and takes nearly anything: the checks
    * below say whether it was SDP */
-  if (memchr (text, '\0', length)
+  if (length == 0 || memchr (text, '\0', length)
       || gst_sdp_message_new (&sdp) != GST_SDP_OK
       || gst_sdp_message_parse_buffer ((const guint8 *) text, length, sdp)
       != GST_SDP_OK) {
@@ -83,25 +83,23 @@ dsl_sdp_offer_wants_video (const GstSDPMessage * offer, gchar ** error)
   return TRUE;
 }
 
-/* Lower is better; G_MAXINT: unusable. */
+/* Lower is better; G_MAXINT: unusable. libgstsdp reads the
+ * profile-level-id into a "profile" name. */
 static gint
 h264_rank (const GstStructure * s)
 {
   const gchar *mode = gst_structure_get_string (s, "packetization-mode");
-  const gchar *profile = gst_structure_get_string (s, "profile-level-id");
+  const gchar *profile = gst_structure_get_string (s, "profile");
 
   if (!mode || !g_str_equal (mode, "1"))
     return G_MAXINT;
-  if (!profile || strlen (profile) != 6)
-    return 4;
-  if (!g_ascii_strncasecmp (profile, "42e0", 4)
-      || !g_ascii_strncasecmp (profile, "42c0", 4))
+  if (!profile)
+    return 3;
+  if (g_str_equal (profile, "constrained-baseline"))
     return 0;
-  if (!g_ascii_strncasecmp (profile, "4200", 4))
+  if (g_str_equal (profile, "baseline"))
     return 1;
-  if (!g_ascii_strncasecmp (profile, "42", 2))
-    return 2;
-  return 3;
+  return 2;
 }
 
 gboolean
