@@ -44,8 +44,10 @@ meter_refill (Meter * meter, gint64 now)
 {
   gdouble seconds = (now - meter->refilled_at) / (gdouble) G_USEC_PER_SEC;
 
-  meter->tokens = MIN ((gdouble) meter->burst,
-      meter->tokens + seconds * meter->rate);
+  /* refills up to the burst; what was let in beyond it stays */
+  if (meter->tokens < meter->burst)
+    meter->tokens = MIN ((gdouble) meter->burst,
+        meter->tokens + seconds * meter->rate);
   meter->refilled_at = now;
 }
 

@@ -218,29 +218,55 @@ served_path (DslWhepEndpoint * self, const gchar * path)
   return ws_path;
 }
 
-/* Before the body: an offer announced larger than any real one gets 413
- * without being kept (and, up to DRAIN_MAX, after being read: a client
- * that sent it all gets its answer). */
+/* A body over DSL_SDP_OFFER_MAX_SIZE gets 413 without being kept: up to
+ * DRAIN_MAX it is read and thrown away, so a client that sends it all
+ * gets its answer; beyond, the input budget closes the connection. */
+static void
+refuse_body (DslWhepEndpoint * self, SoupServerMessage * msg)
+{
+  soup_message_body_set_accumulate (soup_server_message_get_request_body
+      (msg), FALSE);
+  dsl_connection_guard_allow_input (self->guard, msg, DRAIN_MAX);
+  refuse (msg, g_uri_get_path (soup_server_message_get_uri (msg)),
+      SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "The request body is too large.");
+}
+
+/* A chunked body: counted as it comes. */
+static void
+got_chunk_cb (SoupServerMessage * msg, GBytes * chunk, gpointer data)
+{
+  DslWhepEndpoint *self = data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  DSL_CONTEXT_SCOPE;
+  if (soup_server_message_get_status (msg) == SOUP_STATUS_NONE
+      && body->length > DSL_SDP_OFFER_MAX_SIZE) {
+    g_signal_handlers_disconnect_by_data (msg, self);
+    refuse_body (self, msg);
+  }
+}
+
+/* Before the body: a length announced larger than any real offer gets
+ * 413 at once; a chunked body is watched. */
 static void
 endpoint_early_cb (SoupServer * soup, SoupServerMessage * msg,
     const char *path, GHashTable * query, gpointer data)
 {
   DslWhepEndpoint *self = data;
   SoupMessageHeaders *in = soup_server_message_get_request_headers (msg);
-  goffset length;
 
   DSL_CONTEXT_SCOPE;
-  if (soup_message_headers_get_encoding (in) != SOUP_ENCODING_CONTENT_LENGTH)
-    return;
-  length = soup_message_headers_get_content_length (in);
-  if (length <= DSL_SDP_OFFER_MAX_SIZE)
-    return;
-  soup_message_body_set_accumulate (soup_server_message_get_request_body
-      (msg), FALSE);
-  if (length <= DRAIN_MAX)
-    dsl_connection_guard_allow_input (self->guard, msg, (gsize) length);
-  refuse (msg, path, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-      "The request body is too large.");
+  switch (soup_message_headers_get_encoding (in)) {
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      if (soup_message_headers_get_content_length (in) > DSL_SDP_OFFER_MAX_SIZE)
+        refuse_body (self, msg);
+      break;
+    case SOUP_ENCODING_CHUNKED:
+      g_signal_connect (msg, "got-chunk", G_CALLBACK (got_chunk_cb), self);
+      break;
+    default:
+      break;
+  }
 }
 
 static void
