@@ -630,6 +630,198 @@ test_client_connection_meter (void)
   g_assert_true (dsl_client_connection_is_closed (conn));
 }
 
+/* ------------------------------------------------------------------ */
+/* WHEP: the server's side of it, with a test transceiver standing in for
+ * the sink (the media are tested with real players in test-whep.py and
+ * test-webrtc-sink). */
+
+typedef struct
+{
+  SoupMessage *msg;
+  GBytes *body;
+  gboolean done;
+} WhepRequest;
+
+static void
+whep_done_cb (GObject * source, GAsyncResult * result, gpointer data)
+{
+  WhepRequest *r = data;
+
+  r->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+      NULL);
+  r->done = TRUE;
+}
+
+static gboolean
+whep_is_done (gpointer data)
+{
+  return ((WhepRequest *) data)->done;
+}
+
+/* Starts method on path (a full URL when it starts with "http"). */
+static WhepRequest *
+whep_request (SoupSession * session, guint port, const gchar * method,
+    const gchar * path, const gchar * type, const gchar * body)
+{
+  WhepRequest *r = g_new0 (WhepRequest, 1);
+  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u%s", port,
+      path);
+
+  r->msg = soup_message_new (method, url);
+  g_assert_nonnull (r->msg);
+  if (body) {
+    g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
+    soup_message_set_request_body_from_bytes (r->msg, type, bytes);
+  }
+  soup_session_send_and_read_async (session, r->msg, G_PRIORITY_DEFAULT, NULL,
+      whep_done_cb, r);
+  return r;
+}
+
+static guint
+whep_status (WhepRequest * r)
+{
+  g_assert_true (dsl_test_wait_until (whep_is_done, r, 10000));
+  return soup_message_get_status (r->msg);
+}
+
+static void
+whep_request_free (WhepRequest * r)
+{
+  g_clear_pointer (&r->body, g_bytes_unref);
+  g_object_unref (r->msg);
+  g_free (r);
+}
+
+static gboolean
+transceiver_has_channel (gpointer data)
+{
+  return ((DslTestTransceiver *) data)->channel != NULL;
+}
+
+static const gchar whep_offer[] =
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n"
+    "a=ice-ufrag:uf\r\na=ice-pwd:pwpwpwpwpwpwpwpwpwpwpwpw\r\na=mid:0\r\n"
+    "a=recvonly\r\na=rtpmap:96 VP8/90000\r\n";
+
+static void
+test_whep_handoff (void)
+{
+  ListenerLog log = { g_string_new (NULL) };
+  g_autoptr (SoupSession) session = soup_session_new ();
+  DslTestTransceiver *t = dsl_test_transceiver_new (TRUE);
+  const gchar *location;
+  GstSDPMessage *answer;
+  DslIceServers servers = { "stun://127.0.0.1:3478",
+    "turn://user:secret@127.0.0.1:3479", FALSE
+  };
+  WhepRequest *post, *r;
+  guint port;
+
+  log.transceiver = t;
+  g_assert_cmpuint (dsl_websocket_server_path_add (L"/ws/whepcam"), ==,
+      DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_add (listener_1,
+          &log), ==, DSL_RESULT_SUCCESS);
+  port = dsl_test_server_start ();
+
+  /* a WHEP viewer of /ws/whepcam: the listeners, then the transceiver,
+   * with the player's offer; the POST waits for the answer */
+  post = whep_request (session, port, "POST", "/whep/whepcam",
+      "application/sdp", whep_offer);
+  g_assert_true (dsl_test_wait_until (transceiver_has_channel, t, 10000));
+  g_assert_cmpstr (log.calls->str, ==, "1");
+  g_assert_cmpint (wcscmp (log.path, L"/ws/whepcam"), ==, 0);
+  g_assert_cmpuint (log.connects_seen, ==, 0);
+  g_assert_cmpstr (t->path, ==, "/ws/whepcam");
+  g_assert_nonnull (dsl_signaling_channel_get_remote_offer (t->channel));
+  g_assert_false (dsl_signaling_channel_can_trickle (t->channel));
+  g_assert_false (post->done);
+
+  /* the answer: 201 with it, the resource and the ICE servers */
+  g_assert_cmpint (gst_sdp_message_new_from_text (whep_offer, &answer), ==,
+      GST_SDP_OK);
+  dsl_signaling_channel_send_description (t->channel, "answer", answer,
+      &servers);
+  gst_sdp_message_free (answer);
+  g_assert_cmpuint (whep_status (post), ==, 201);
+  location = soup_message_headers_get_one (soup_message_get_response_headers
+      (post->msg), "Location");
+  g_assert_nonnull (location);
+  g_assert_true (g_str_has_prefix (location, "/whep-resource/"));
+  g_assert_cmpuint (strlen (location), ==, strlen ("/whep-resource/") + 32);
+  g_assert_cmpstr (soup_message_headers_get_content_type
+      (soup_message_get_response_headers (post->msg), NULL), ==,
+      "application/sdp");
+  g_assert_nonnull (strstr (soup_message_headers_get_list
+          (soup_message_get_response_headers (post->msg), "Link"),
+          "<turn:127.0.0.1:3479?transport=udp>; rel=\"ice-server\"; "
+          "username=\"user\"; credential=\"secret\""));
+
+  /* trickle, then an ICE restart, then leave */
+  r = whep_request (session, port, "PATCH", location,
+      "application/trickle-ice-sdpfrag", "a=ice-ufrag:uf\r\n"
+      "a=ice-pwd:pwpwpwpwpwpwpwpwpwpwpwpw\r\nm=video 9 UDP/TLS/RTP/SAVPF 0\r\n"
+      "a=mid:0\r\na=candidate:1 1 UDP 1 127.0.0.1 9 typ host\r\n");
+  /* the test transceiver takes no candidates: nobody is attached */
+  g_assert_cmpuint (whep_status (r), ==, 400);
+  whep_request_free (r);
+  r = whep_request (session, port, "PATCH", location,
+      "application/trickle-ice-sdpfrag", "a=ice-ufrag:new\r\n");
+  g_assert_cmpuint (whep_status (r), ==, 422);
+  whep_request_free (r);
+  r = whep_request (session, port, "PATCH", location, "text/plain", "x");
+  g_assert_cmpuint (whep_status (r), ==, 415);
+  whep_request_free (r);
+  r = whep_request (session, port, "DELETE", location, NULL, NULL);
+  g_assert_cmpuint (whep_status (r), ==, 200);
+  whep_request_free (r);
+  g_assert_null (t->channel);
+  r = whep_request (session, port, "DELETE", location, NULL, NULL);
+  g_assert_cmpuint (whep_status (r), ==, 404);
+  whep_request_free (r);
+  whep_request_free (post);
+
+  /* refused before the answer: the close code becomes the status */
+  post = whep_request (session, port, "POST", "/whep", "application/sdp",
+      whep_offer);
+  g_assert_true (dsl_test_wait_until (transceiver_has_channel, t, 10000));
+  g_assert_cmpstr (t->path, ==, "/ws");
+  dsl_signaling_channel_close (t->channel, DSL_CLOSE_UNSUPPORTED_DATA,
+      "no VP9 in the offer");
+  g_assert_cmpuint (whep_status (post), ==, 422);
+  g_assert_cmpstr (g_bytes_get_data (post->body, NULL), ==,
+      "no VP9 in the offer\n");
+  whep_request_free (post);
+
+  /* nobody free: 503, and no transceiver sees it */
+  t->ready = FALSE;
+  post = whep_request (session, port, "POST", "/whep", "application/sdp",
+      whep_offer);
+  g_assert_cmpuint (whep_status (post), ==, 503);
+  g_assert_cmpstr (soup_message_headers_get_one
+      (soup_message_get_response_headers (post->msg), "Retry-After"), ==, "5");
+  g_assert_cmpuint (t->connects, ==, 2);
+  whep_request_free (post);
+
+  /* a POST waiting for its answer when the server stops */
+  t->ready = TRUE;
+  post = whep_request (session, port, "POST", "/whep", "application/sdp",
+      whep_offer);
+  g_assert_true (dsl_test_wait_until (transceiver_has_channel, t, 10000));
+  dsl_test_server_stop ();
+  g_assert_true (dsl_test_wait_until (whep_is_done, post, 10000));
+  g_assert_cmpuint (t->disconnects, ==, 1);
+  g_assert_null (t->channel);
+  whep_request_free (post);
+
+  g_assert_cmpuint (dsl_websocket_server_client_listener_remove (listener_1),
+      ==, DSL_RESULT_SUCCESS);
+  dsl_test_transceiver_free (t);
+  g_string_free (log.calls, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -650,5 +842,6 @@ main (int argc, char **argv)
   g_test_add_func ("/server-wire/many-connections", test_many_connections);
   g_test_add_func ("/server-wire/client-connection-meter",
       test_client_connection_meter);
+  g_test_add_func ("/server-wire/whep-handoff", test_whep_handoff);
   return g_test_run ();
 }
