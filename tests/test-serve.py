@@ -167,6 +167,12 @@ def case_path(case):
                     line.strip() == 'or ' + server.url('/?path=/ws/cam1'),
                     'announces http://127.0.0.1:PORT/?path=/ws/cam1',
                     server.output())
+        _, line = server.child.wait_for_line(
+            lambda l: '/whep/cam1' in l, 5)
+        case.result(line is not None and
+                    line.strip() == 'or ' + server.url('/whep/cam1'),
+                    'announces the WHEP endpoint http://127.0.0.1:PORT/whep/cam1',
+                    server.output())
         status, peers, text = receive(server.ws('/ws/cam1'))
         case.result(status == 0 and len(peers) == 1 and
                     decoded(peers[0], 60, 320, 240) and

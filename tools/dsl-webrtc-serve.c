@@ -338,6 +338,12 @@ announce (gpointer unused)
       opt.token || opt.token_file ? "?token=TOKEN" : "");
   for (gchar ** p = opt.paths; p && *p; p++)
     printf ("  or %s://%s:%u/?path=%s\n", scheme, host, port, *p);
+  printf ("  WHEP players: %s://%s:%u/whep%s\n", scheme, host, port,
+      opt.token || opt.token_file ? " (Authorization: Bearer TOKEN)" : "");
+  for (gchar ** p = opt.paths; p && *p; p++)
+    if (g_str_has_prefix (*p, "/ws/"))
+      printf ("  or %s://%s:%u/whep/%s\n", scheme, host, port,
+          *p + strlen ("/ws/"));
   if (opt.metrics)
     printf ("  metrics: %s://%s:%u/metrics\n", scheme, host, port);
   fflush (stdout);
@@ -429,7 +435,9 @@ main (int argc, char **argv)
       "Open the printed URL in a browser to watch. Each viewer gets its own "
       "WebRTC connection,\nand all viewers share one encoder: a viewer costs "
       "packetising and encryption only.\n?path=/ws/NAME in the URL picks a "
-      "--path. Ctrl-C stops the server.\nLogs: GST_DEBUG=dsl*:5 "
+      "--path. WHEP players (draft-ietf-wish-whep) play /whep, and "
+      "/whep/NAME for --path /ws/NAME.\nCtrl-C stops the server.\nLogs: "
+      "GST_DEBUG=dsl*:5 "
       "dsl-webrtc-serve\n");
   if (!g_option_context_parse (context, &argc, &argv, &error)) {
     fprintf (stderr, "dsl-webrtc-serve: %s\n", error->message);
