@@ -491,7 +491,7 @@ CASES = [
     ('command line', 5, case_command_line),
     ('--width 640 --height 480', 3, case_size),
     ('--encoder h264', 1, case_h264),
-    ('--path /ws/cam1', 3, case_path),
+    ('--path /ws/cam1', 4, case_path),
     ('--max-viewers 1', 2, case_max_viewers),
     ('--file', 1, case_file),
     ('SIGINT', 2, lambda case: case_signal(case, signal.SIGINT)),
