@@ -38,6 +38,8 @@ struct _DslWebrtcSession
   gint ref_count;
   gchar *name;
   GstElement *webrtcbin;       /* kept until finalize: webrtcbin threads use it */
+  gboolean answering;          /* the viewer offered (WHEP); set at creation,
+                                * read on any thread */
 
   /* Candidates found before the offer is on its way wait here, so the
    * offer always goes first (webrtcbin threads). */
@@ -63,8 +65,7 @@ struct _DslWebrtcSession
 
   /* main context only */
   DslSignalingChannel *signaling;      /* the viewer's, until closed */
-  gboolean answering;          /* the viewer offered (WHEP) */
-  guint gather_timeout;
+  guint gather_timeout;        /* answering: the longest wait for ICE */
   GstBin *bin;                 /* the stream's */
   DslTeeBranch *branch;        /* on the stream's tee, until unlinked */
   GstElement *queue;
@@ -79,7 +80,7 @@ struct _DslWebrtcSession
   guint connect_timeout;
   GObject *metadata;           /* the metadata data channel, or NULL */
   guint metadata_dropped;
-  gchar *stun_server, *turn_server;    /* for the offer's iceServers */
+  gchar *stun_server, *turn_server;    /* told to the viewer with our SDP */
   guint candidates;            /* received from the client */
   DslWebrtcSessionFailedFunc failed;
   DslWebrtcSessionClosedFunc closed_func;
