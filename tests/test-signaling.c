@@ -131,6 +131,28 @@ test_offer_wants_video (void)
     gst_sdp_message_free (offer);
     g_string_free (text, TRUE);
   }
+  {
+    /* candidates in the offer: each one an address ICE would check */
+    GString *text = g_string_new (head);
+    g_autofree gchar *error = NULL;
+    GstSDPMessage *offer;
+
+    g_string_append (text, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n");
+    for (gint i = 0; i < DSL_SDP_OFFER_MAX_CANDIDATES; i++)
+      g_string_append_printf (text, "a=candidate:%d 1 udp 1 10.0.%d.%d 9 "
+          "typ host\r\n", i, i / 250, i % 250 + 1);
+    offer = parse (text->str);
+    g_assert_cmpuint (dsl_sdp_offer_count_candidates (offer), ==,
+        DSL_SDP_OFFER_MAX_CANDIDATES);
+    g_assert_true (dsl_sdp_offer_wants_video (offer, &error));
+    gst_sdp_message_free (offer);
+    g_string_append (text, "a=candidate:x 1 udp 1 10.9.9.9 9 typ host\r\n");
+    offer = parse (text->str);
+    g_assert_false (dsl_sdp_offer_wants_video (offer, &error));
+    g_assert_nonnull (strstr (error, "ICE candidates"));
+    gst_sdp_message_free (offer);
+    g_string_free (text, TRUE);
+  }
 }
 
 static void

@@ -75,6 +75,11 @@ dsl_sdp_offer_wants_video (const GstSDPMessage * offer, gchar ** error)
         DSL_SDP_OFFER_MAX_MEDIA);
     return FALSE;
   }
+  if (dsl_sdp_offer_count_candidates (offer) > DSL_SDP_OFFER_MAX_CANDIDATES) {
+    *error = g_strdup_printf ("the offer has more than %d ICE candidates",
+        DSL_SDP_OFFER_MAX_CANDIDATES);
+    return FALSE;
+  }
   if (!first_video (offer)) {
     *error = g_strdup ("the offer has no video section to receive "
         "(m=video, recvonly or sendrecv)");
@@ -158,6 +163,22 @@ dsl_sdp_offer_find_codec (const GstSDPMessage * offer,
   else
     gst_caps_unref (best);
   return TRUE;
+}
+
+guint
+dsl_sdp_offer_count_candidates (const GstSDPMessage * offer)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (offer); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (offer, i);
+
+    for (guint a = 0; a < gst_sdp_media_attributes_len (media); a++)
+      if (!g_strcmp0 (gst_sdp_media_get_attribute (media, a)->key,
+              "candidate"))
+        count++;
+  }
+  return count;
 }
 
 gboolean

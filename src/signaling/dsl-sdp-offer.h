@@ -16,6 +16,10 @@ G_BEGIN_DECLS
 #define DSL_SDP_OFFER_MAX_SIZE (32 * 1024)
 /* Media sections: a browser offers two or three. */
 #define DSL_SDP_OFFER_MAX_MEDIA 16
+/* Candidates in the offer itself (a player that gathers first): each one
+ * has ICE send checks to an address the player chose, so they count
+ * against the viewer's candidates (DSL_SIGNALING_MAX_CANDIDATES). */
+#define DSL_SDP_OFFER_MAX_CANDIDATES 100
 
 /* Parses text (length bytes, no NUL needed) as an SDP offer: FALSE, with
  * a sentence in *error, for what is not SDP at all (no "v=0", no "o=" or
@@ -24,8 +28,9 @@ gboolean dsl_sdp_offer_parse (const gchar * text, gsize length,
     GstSDPMessage ** offer, gchar ** error);
 
 /* FALSE (with a sentence in *error) unless the offer has a video section
- * that wants to receive (recvonly or sendrecv, not rejected) and at most
- * DSL_SDP_OFFER_MAX_MEDIA sections. */
+ * that wants to receive (recvonly or sendrecv, not rejected), at most
+ * DSL_SDP_OFFER_MAX_MEDIA sections and DSL_SDP_OFFER_MAX_CANDIDATES
+ * candidates. */
 gboolean dsl_sdp_offer_wants_video (const GstSDPMessage * offer,
     gchar ** error);
 
@@ -37,6 +42,9 @@ gboolean dsl_sdp_offer_wants_video (const GstSDPMessage * offer,
 gboolean dsl_sdp_offer_find_codec (const GstSDPMessage * offer,
     const gchar * encoding_name, guint * payload_type, GstCaps ** caps,
     gchar ** error);
+
+/* The candidates the offer carries, in all its sections. */
+guint dsl_sdp_offer_count_candidates (const GstSDPMessage * offer);
 
 /* TRUE when the offer has a data channel section (m=application). */
 gboolean dsl_sdp_offer_has_data_channel (const GstSDPMessage * offer);

@@ -1262,8 +1262,11 @@ dsl_webrtc_session_new (const gchar * name, DslSignalingChannel * signaling,
         g_steal_pointer (&refusal));
   else if (!dsl_signaling_channel_is_open (signaling))
     hand_over (self, HANDOVER_CLOSED, NULL);
-  else if (offer)
+  else if (offer) {
+    /* the offer's own candidates count against the viewer's */
+    self->candidates = dsl_sdp_offer_count_candidates (offer);
     take_offer (self, offer);
+  }
   return self;
 }
 
