@@ -348,6 +348,14 @@ DslReturnType dsl_sink_webrtc_encoder_shared_set(const wchar_t* name,
 
 /* ------------------------------------------------------------------------
  * WebSocket Server
+ *
+ * extension: the server also serves WHEP (draft-ietf-wish-whep) on the
+ * same port, with no service to call: POST /whep for the path "/ws", and
+ * POST /whep/NAME for a path "/ws/NAME" added here. A WHEP viewer is a
+ * connection like any other: the client listeners get its WebSocket path,
+ * it goes to the first available WebRTC Sink, whose listeners see
+ * INITIATED and CLOSED, and the Origin allow-list and the token (as
+ * "Authorization: Bearer TOKEN") apply. See docs/whep.md.
  * --------------------------------------------------------------------- */
 DslReturnType dsl_websocket_server_path_add(const wchar_t* path);
 DslReturnType dsl_websocket_server_listening_start(uint port_number);

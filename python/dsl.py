@@ -803,6 +803,10 @@ def dsl_sink_webrtc_encoder_shared_set(name, shared):
 
 # ---------------------------------------------------------------------------
 # WebSocket Server
+#
+# extension: every path is also a WHEP endpoint on the same port (POST /whep
+# for "/ws", POST /whep/NAME for "/ws/NAME"); nothing to call. See
+# docs/whep.md.
 # ---------------------------------------------------------------------------
 
 
