@@ -119,14 +119,48 @@
  * network namespace with a veth pair and give -a the veth address (e.g.
  * -a 10.213.1.1); Janus needs net.ipv4.conf.*.accept_local=1 there.
  *
+ * --whep URL: instead of a WebSocket, each peer is a WHEP player
+ * (draft-ietf-wish-whep):
+ *   its webrtcbin has one recvonly video transceiver offering VP8 (PT 96)
+ *   and H.264 packetization-mode=1 (PT 102); the offer is set as local
+ *   description and POSTed to URL at once (application/sdp), expecting
+ *   201, a Location and an application/sdp answer, which becomes the
+ *   remote description (the server's candidates are in it);
+ *   our candidates go to the Location (resolved against URL) with PATCH,
+ *   application/trickle-ice-sdpfrag (RFC 8840: a=ice-ufrag, a=ice-pwd of
+ *   our offer, "m=video 9 UDP/TLS/RTP/SAVPF 0", a=mid, a=candidate lines,
+ *   a=end-of-candidates once gathering is complete), expecting 204; those
+ *   found before the 201 go in one PATCH right after it, later ones one
+ *   PATCH each;
+ *   when the peer finishes (frames, --hold, timeout, error) and none of
+ *   its PATCHes is in flight, it DELETEs the Location, expecting 200; the
+ *   verdict waits for the DELETEs (at most the 2 s grace period).
+ * The media then takes the same path as with a WebSocket (decoding, size,
+ * key frames, --hold, --drop-media, --request-key-frame, --timecode).
+ * The result lines gain
+ *   "post_status":201,"location":"http://127.0.0.1:PORT/whep-resource/ID",
+ *   "candidates_sent":1,"patch_statuses":[204],"delete_status":200
+ * (0: no response; location null without a 201), "errors" counts the
+ * responses not of the status expected (and a 201 without a usable
+ * Location or answer), "close_code" and "offers" stay 0 and "ttff_ms"
+ * counts from the POST. --events adds {"event":"post-sent"} and
+ * {"event":"post"|"patch"|"delete","code":STATUS} per response ("open"
+ * and "closed" are WebSocket events: none).
+ * --whep-expect-status N (error tests): the POST must get status N; the
+ * peer is then done, with no media, and a 201 got instead is DELETEd.
+ *
  * --ca FILE trusts the certificate authorities in a PEM file (the
- * session's tls-database) for a wss:// --url, e.g. a private CA a test
- * made; without it the system's trust store decides. A viewer token goes
- * in the URL (wss://HOST:PORT/ws?token=TOKEN).
+ * session's tls-database) for a wss:// --url or https:// --whep, e.g. a
+ * private CA a test made; without it the system's trust store decides. A
+ * viewer token goes in the URL (wss://HOST:PORT/ws?token=TOKEN), or with
+ * --token TOKEN in an "Authorization: Bearer TOKEN" header on the
+ * WebSocket upgrade and on every WHEP request.
  *
  * Exit status: 0 if every peer decoded --frames frames (or, not decoding,
- * depayloaded them, a key frame among them), 1 otherwise,
- * 2 on a command line error (or a --ca file that cannot be loaded).
+ * depayloaded them, a key frame among them) and, with --whep, every
+ * response had the status expected (with --whep-expect-status: the POST's
+ * was N), 1 otherwise, 2 on a command line error (or a --ca file that
+ * cannot be loaded).
  *
  * Threading rules (see docs: webrtc-notes P3):
  *  - everything touching libsoup or pipeline state runs on the main context;
@@ -185,6 +219,9 @@ struct _App
   gboolean timecode;
   gboolean janus;               /* --janus: url is a Janus WebSocket */
   gint64 janus_mountpoint;
+  gboolean whep;                /* --whep: url is a WHEP endpoint */
+  gint whep_expect_status;      /* 0: 201 and media; else the POST's status */
+  gchar *token;                 /* --token: Authorization: Bearer */
 
   /* runtime (main thread) */
   GMainContext *ctx;
@@ -225,6 +262,22 @@ struct _Peer
   gint64 janus_handle;          /* 0: none yet */
   guint janus_tx;               /* transactions sent */
   guint janus_hangup_id;        /* waiting for "destroy": close after it */
+
+  /* --whep, main thread only */
+  gchar *whep_ufrag;            /* our offer's, for every PATCH */
+  gchar *whep_pwd;
+  gchar *whep_location;         /* the session's URL (resolved), or NULL */
+  GString *whep_pending;        /* fragment lines not sent yet */
+  gint whep_pending_mline;      /* m-line of the last section in it */
+  guint whep_pending_candidates;        /* a=candidate lines in it */
+  gboolean whep_posting;        /* the POST is in flight */
+  guint whep_patches;           /* PATCHes in flight */
+  gboolean whep_delete_sent;
+  gboolean whep_deleting;       /* the DELETE is in flight */
+  guint whep_candidates_sent;   /* in PATCHes sent */
+  guint whep_post_status;       /* 0: no response */
+  GArray *whep_patch_statuses;  /* guint, in the order answered */
+  guint whep_delete_status;
 
   /* set once at creation, ref held until the peer is freed */
   GstElement *webrtc;
@@ -286,6 +339,11 @@ peer_unref (gpointer data)
   g_free (p->codec);
   g_array_unref (p->latencies);
   g_ptr_array_unref (p->mids);
+  g_free (p->whep_ufrag);
+  g_free (p->whep_pwd);
+  g_free (p->whep_location);
+  g_string_free (p->whep_pending, TRUE);
+  g_array_unref (p->whep_patch_statuses);
   g_mutex_clear (&p->lock);
   g_free (p);
 }
@@ -628,6 +686,433 @@ janus_keepalive_cb (gpointer data)
 }
 
 /* ------------------------------------------------------------------------ */
+/* WHEP (--whep, main thread)                                               */
+
+/* Each peer is a WHEP player (draft-ietf-wish-whep): it makes the offer
+ * (one recvonly video m-line), POSTs it to the endpoint and gets 201 with
+ * the answer and the Location of its session; it trickles its own
+ * candidates to that Location with PATCH (RFC 8840 fragments) and DELETEs
+ * it when it is done. The server trickles nothing: its candidates are in
+ * the answer. Every request is on the one SoupSession, async on the main
+ * context. */
+
+/* The codecs offered, with the payload types browsers use for them. */
+#define WHEP_OFFER_CAPS \
+  "application/x-rtp,media=video,encoding-name=VP8,payload=96," \
+  "clock-rate=90000;" \
+  "application/x-rtp,media=video,encoding-name=H264,payload=102," \
+  "clock-rate=90000,packetization-mode=(string)1," \
+  "profile-level-id=(string)42e01f,level-asymmetry-allowed=(string)1"
+
+#define WHEP_TRICKLE_TYPE "application/trickle-ice-sdpfrag"
+
+static gboolean promise_ok (Peer * p, GstPromise * promise,
+    const gchar * what);
+
+/* A request to the endpoint or the session, with the token if there is
+ * one. Takes ownership of body (may be NULL). */
+static SoupMessage *
+whep_request (Peer * p, const gchar * method, const gchar * uri,
+    const gchar * content_type, gchar * body)
+{
+  SoupMessage *msg = soup_message_new (method, uri);
+
+  if (msg == NULL) {
+    g_free (body);
+    return NULL;
+  }
+  if (p->app->token != NULL) {
+    gchar *auth = g_strdup_printf ("Bearer %s", p->app->token);
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "Authorization", auth);
+    g_free (auth);
+  }
+  if (body != NULL) {
+    GBytes *bytes = g_bytes_new_take (body, strlen (body));
+
+    soup_message_set_request_body_from_bytes (msg, content_type, bytes);
+    g_bytes_unref (bytes);
+  }
+  return msg;
+}
+
+/* Logs a response; one not of the status expected counts as an error. */
+static void
+whep_check_status (Peer * p, const gchar * method, guint status,
+    guint expected, const GError * err)
+{
+  if (status == expected) {
+    fprintf (stderr, "[rx] peer %u: %s -> %u\n", p->index, method, status);
+    return;
+  }
+  p->errors++;
+  fprintf (stderr, "[rx] peer %u: %s -> %u, expected %u%s%s\n", p->index,
+      method, status, expected, err ? ": " : "", err ? err->message : "");
+}
+
+static void
+on_delete_done (GObject * source, GAsyncResult * res, gpointer data)
+{
+  Peer *p = data;
+  SoupSession *session = SOUP_SESSION (source);
+  SoupMessage *msg = soup_session_get_async_result_message (session, res);
+  GError *err = NULL;
+  GBytes *body = soup_session_send_and_read_finish (session, res, &err);
+
+  p->whep_deleting = FALSE;
+  p->whep_delete_status = soup_message_get_status (msg);
+  whep_check_status (p, "DELETE", p->whep_delete_status, SOUP_STATUS_OK, err);
+  peer_event (p, "delete", (gint) p->whep_delete_status);
+  g_clear_error (&err);
+  if (body != NULL)
+    g_bytes_unref (body);
+  app_check_done (p->app);
+  peer_unref (p);
+}
+
+/* Once the peer is finished and nothing else of its session is in flight
+ * (so that no PATCH arrives after the session is gone): end the session.
+ * Not cancelled by the deadline; the grace period after the last peer
+ * bounds the wait for it. */
+static void
+whep_maybe_delete (Peer * p)
+{
+  SoupMessage *msg;
+
+  if (!p->finished || p->whep_location == NULL || p->whep_delete_sent
+      || p->whep_posting || p->whep_patches > 0)
+    return;
+  p->whep_delete_sent = TRUE;
+  msg = whep_request (p, SOUP_METHOD_DELETE, p->whep_location, NULL, NULL);
+  if (msg == NULL)
+    return;
+  p->whep_deleting = TRUE;
+  soup_session_send_and_read_async (p->app->session, msg, G_PRIORITY_DEFAULT,
+      NULL, on_delete_done, peer_ref (p));
+  g_object_unref (msg);
+}
+
+static void
+on_patch_done (GObject * source, GAsyncResult * res, gpointer data)
+{
+  Peer *p = data;
+  SoupSession *session = SOUP_SESSION (source);
+  SoupMessage *msg = soup_session_get_async_result_message (session, res);
+  GError *err = NULL;
+  GBytes *body = soup_session_send_and_read_finish (session, res, &err);
+  guint status = soup_message_get_status (msg);
+
+  p->whep_patches--;
+  g_array_append_val (p->whep_patch_statuses, status);
+  whep_check_status (p, "PATCH", status, SOUP_STATUS_NO_CONTENT, err);
+  peer_event (p, "patch", (gint) status);
+  g_clear_error (&err);
+  if (body != NULL)
+    g_bytes_unref (body);
+  whep_maybe_delete (p);
+  app_check_done (p->app);
+  peer_unref (p);
+}
+
+/* Adds a line of ours to the next fragment, under the m-line's section
+ * (one "m=" and "a=mid" per run of lines of the same m-line). */
+static void
+whep_queue_line (Peer * p, guint mline, const gchar * line)
+{
+  if (p->whep_pending->len == 0 || p->whep_pending_mline != (gint) mline) {
+    const gchar *mid = mline < p->mids->len ?
+        g_ptr_array_index (p->mids, mline) : NULL;
+
+    /* RFC 8840: the m= line only places what follows; its values are
+     * dummies */
+    g_string_append (p->whep_pending, "m=video 9 UDP/TLS/RTP/SAVPF 0\r\n");
+    if (mid != NULL)
+      g_string_append_printf (p->whep_pending, "a=mid:%s\r\n", mid);
+    p->whep_pending_mline = (gint) mline;
+  }
+  g_string_append_printf (p->whep_pending, "%s\r\n", line);
+}
+
+/* Sends what is queued in one PATCH, once the session's Location is
+ * known (candidates found before the 201 go together right after it). */
+static void
+whep_flush (Peer * p)
+{
+  SoupMessage *msg;
+  gchar *body;
+
+  if (p->finished || p->whep_location == NULL || p->whep_pending->len == 0)
+    return;
+  body = g_strdup_printf ("a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n%s",
+      p->whep_ufrag ? p->whep_ufrag : "", p->whep_pwd ? p->whep_pwd : "",
+      p->whep_pending->str);
+  g_string_truncate (p->whep_pending, 0);
+  p->whep_candidates_sent += p->whep_pending_candidates;
+  p->whep_pending_candidates = 0;
+  msg = whep_request (p, "PATCH", p->whep_location, WHEP_TRICKLE_TYPE, body);
+  if (msg == NULL)
+    return;
+  p->whep_patches++;
+  soup_session_send_and_read_async (p->app->session, msg, G_PRIORITY_DEFAULT,
+      p->app->cancel, on_patch_done, peer_ref (p));
+  g_object_unref (msg);
+}
+
+/* One of our candidates (candidate == NULL: gathering is complete). */
+static void
+whep_add_candidate (Peer * p, guint mline, const gchar * candidate)
+{
+  gchar *line;
+
+  if (p->finished)
+    return;
+  if (candidate == NULL) {
+    whep_queue_line (p, p->whep_pending->len > 0 ?
+        (guint) p->whep_pending_mline : 0, "a=end-of-candidates");
+  } else {
+    if (g_str_has_prefix (candidate, "a="))
+      candidate += 2;
+    line = g_strconcat ("a=", candidate, NULL);
+    whep_queue_line (p, mline, line);
+    g_free (line);
+    p->whep_pending_candidates++;
+  }
+  whep_flush (p);
+}
+
+static gboolean
+whep_answer_failed_cb (gpointer data)
+{
+  PeerTask *t = data;
+
+  peer_finish (t->peer, "answer not applied");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_whep_answer_set (GstPromise * promise, gpointer data)
+{
+  Peer *p = data;
+
+  if (!promise_ok (p, promise, "set-remote-description"))
+    peer_defer (p, whep_answer_failed_cb, NULL);
+}
+
+/* The 201's answer as our remote description. FALSE if it is no SDP. */
+static gboolean
+whep_apply_answer (Peer * p, SoupMessage * msg, GBytes * body)
+{
+  const gchar *type = soup_message_headers_get_content_type
+      (soup_message_get_response_headers (msg), NULL);
+  gsize len = 0;
+  const gchar *data = body ? g_bytes_get_data (body, &len) : NULL;
+  gchar *text;
+  GstSDPMessage *sdp = NULL;
+  GstWebRTCSessionDescription *desc;
+  GstPromise *promise;
+
+  if (type == NULL || g_ascii_strcasecmp (type, "application/sdp") != 0) {
+    fprintf (stderr, "[rx] peer %u: the answer's Content-Type is %s\n",
+        p->index, type ? type : "missing");
+    return FALSE;
+  }
+  text = g_strndup (data ? data : "", len);
+  if (gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK
+      || gst_sdp_message_medias_len (sdp) == 0) {
+    fprintf (stderr, "[rx] peer %u: cannot parse the answer SDP\n",
+        p->index);
+    if (sdp != NULL)
+      gst_sdp_message_free (sdp);
+    g_free (text);
+    return FALSE;
+  }
+  g_free (text);
+  desc = gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+  promise = gst_promise_new_with_change_func (on_whep_answer_set,
+      peer_ref (p), peer_unref);
+  g_signal_emit_by_name (p->webrtc, "set-remote-description", desc, promise);
+  gst_promise_unref (promise);
+  gst_webrtc_session_description_free (desc);
+  return TRUE;
+}
+
+/* The Location header, resolved against the URL it answered. */
+static gchar *
+whep_resolve_location (SoupMessage * msg)
+{
+  const gchar *location = soup_message_headers_get_one
+      (soup_message_get_response_headers (msg), "Location");
+  GUri *uri;
+  gchar *text;
+
+  if (location == NULL || *location == '\0')
+    return NULL;
+  uri = g_uri_parse_relative (soup_message_get_uri (msg), location,
+      SOUP_HTTP_URI_FLAGS, NULL);
+  if (uri == NULL)
+    return NULL;
+  text = g_uri_to_string (uri);
+  g_uri_unref (uri);
+  return text;
+}
+
+static void
+on_post_done (GObject * source, GAsyncResult * res, gpointer data)
+{
+  Peer *p = data;
+  App *app = p->app;
+  SoupSession *session = SOUP_SESSION (source);
+  SoupMessage *msg = soup_session_get_async_result_message (session, res);
+  GError *err = NULL;
+  GBytes *body = soup_session_send_and_read_finish (session, res, &err);
+  guint status = soup_message_get_status (msg);
+  guint expected = app->whep_expect_status ?
+      (guint) app->whep_expect_status : SOUP_STATUS_CREATED;
+
+  p->whep_posting = FALSE;
+  p->whep_post_status = status;
+  whep_check_status (p, "POST", status, expected, err);
+  peer_event (p, "post", (gint) status);
+  if (status == SOUP_STATUS_CREATED) {
+    p->whep_location = whep_resolve_location (msg);
+    if (p->whep_location == NULL) {
+      p->errors++;
+      fprintf (stderr, "[rx] peer %u: 201 without a usable Location\n",
+          p->index);
+    }
+  }
+
+  if (expected != SOUP_STATUS_CREATED) {
+    /* --whep-expect-status: the status is the verdict, no media */
+    if (status == expected)
+      g_atomic_int_set (&p->reached, 1);
+    peer_finish (p, status == expected ? NULL : "unexpected POST status");
+  } else if (!p->finished) {
+    if (status != SOUP_STATUS_CREATED || p->whep_location == NULL) {
+      peer_finish (p, "POST failed");
+    } else if (!whep_apply_answer (p, msg, body)) {
+      p->errors++;
+      peer_finish (p, "no usable answer");
+    } else {
+      whep_flush (p);           /* the candidates found meanwhile */
+    }
+  }
+  whep_maybe_delete (p);        /* the peer may have finished meanwhile */
+  g_clear_error (&err);
+  if (body != NULL)
+    g_bytes_unref (body);
+  app_check_done (app);
+  peer_unref (p);
+}
+
+/* Our offer, just set as local description: note what the PATCHes need
+ * (the m-lines' mids, the ICE credentials), then POST it. */
+static gboolean
+whep_post_cb (gpointer data)
+{
+  PeerTask *t = data;
+  Peer *p = t->peer;
+  GstSDPMessage *sdp = NULL;
+  SoupMessage *msg;
+  guint i;
+
+  if (p->finished)
+    return G_SOURCE_REMOVE;
+  if (gst_sdp_message_new_from_text (t->text, &sdp) == GST_SDP_OK) {
+    for (i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+      const GstSDPMedia *m = gst_sdp_message_get_media (sdp, i);
+
+      g_ptr_array_add (p->mids,
+          g_strdup (gst_sdp_media_get_attribute_val (m, "mid")));
+      if (p->whep_ufrag == NULL) {
+        p->whep_ufrag = g_strdup (gst_sdp_media_get_attribute_val (m,
+                "ice-ufrag"));
+        p->whep_pwd = g_strdup (gst_sdp_media_get_attribute_val (m,
+                "ice-pwd"));
+      }
+    }
+    if (p->whep_ufrag == NULL) {        /* or at session level */
+      p->whep_ufrag = g_strdup (gst_sdp_message_get_attribute_val (sdp,
+              "ice-ufrag"));
+      p->whep_pwd = g_strdup (gst_sdp_message_get_attribute_val (sdp,
+              "ice-pwd"));
+    }
+    gst_sdp_message_free (sdp);
+  }
+
+  msg = whep_request (p, SOUP_METHOD_POST, p->app->url, "application/sdp",
+      g_strdup (t->text));
+  if (msg == NULL) {
+    fprintf (stderr, "dsl-test-receiver: invalid URL %s\n", p->app->url);
+    peer_finish (p, "invalid url");
+    return G_SOURCE_REMOVE;
+  }
+  g_mutex_lock (&p->lock);
+  p->t_open = g_get_monotonic_time ();
+  g_mutex_unlock (&p->lock);
+  p->whep_posting = TRUE;
+  fprintf (stderr, "[rx] peer %u: POST %s\n", p->index, p->app->url);
+  peer_event (p, "post-sent", -1);
+  soup_session_send_and_read_async (p->app->session, msg, G_PRIORITY_DEFAULT,
+      p->app->cancel, on_post_done, peer_ref (p));
+  g_object_unref (msg);
+  return G_SOURCE_REMOVE;
+}
+
+/* webrtcbin's thread. */
+static void
+on_offer_created (GstPromise * promise, gpointer data)
+{
+  Peer *p = data;
+  const GstStructure *reply;
+  GstWebRTCSessionDescription *offer = NULL;
+
+  if (!promise_ok (p, promise, "create-offer"))
+    return;
+  reply = gst_promise_get_reply (promise);
+  if (reply == NULL || !gst_structure_get (reply, "offer",
+          GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL)
+      || offer == NULL) {
+    fprintf (stderr, "[rx] peer %u: create-offer gave no offer\n", p->index);
+    return;
+  }
+  /* Queued before set-local-description starts ICE gathering, so the
+   * POST is handled before any of our candidates. */
+  peer_defer (p, whep_post_cb, gst_sdp_message_as_text (offer->sdp));
+  g_signal_emit_by_name (p->webrtc, "set-local-description", offer, NULL);
+  gst_webrtc_session_description_free (offer);
+}
+
+/* The recvonly video transceiver, before the pipeline plays. */
+static gboolean
+whep_add_transceiver (Peer * p)
+{
+  GstCaps *caps = gst_caps_from_string (WHEP_OFFER_CAPS);
+  GstWebRTCRTPTransceiver *trans = NULL;
+
+  g_signal_emit_by_name (p->webrtc, "add-transceiver",
+      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
+  gst_caps_unref (caps);
+  if (trans == NULL) {
+    fprintf (stderr, "[rx] peer %u: cannot add a transceiver\n", p->index);
+    return FALSE;
+  }
+  gst_object_unref (trans);
+  return TRUE;
+}
+
+static void
+whep_start (Peer * p)
+{
+  GstPromise *promise = gst_promise_new_with_change_func (on_offer_created,
+      peer_ref (p), peer_unref);
+
+  g_signal_emit_by_name (p->webrtc, "create-offer", NULL, promise);
+  gst_promise_unref (promise);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Our answer and candidates, in the protocol spoken (main thread)           */
 
 static gboolean
@@ -649,14 +1134,16 @@ send_answer_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* t->text NULL: the end of candidates (Janus only: DSL's protocol sends
- * none). */
+/* t->text NULL: the end of candidates (Janus and WHEP only: DSL's
+ * protocol sends none). */
 static gboolean
 send_candidate_cb (gpointer data)
 {
   PeerTask *t = data;
 
-  if (t->peer->app->janus) {
+  if (t->peer->app->whep) {
+    whep_add_candidate (t->peer, t->mline, t->text);
+  } else if (t->peer->app->janus) {
     if (t->peer->janus_handle != 0)     /* not once we have hung up */
       janus_trickle (t->peer, t->mline, t->text);
   } else if (t->text != NULL) {
@@ -750,8 +1237,8 @@ on_ice_candidate (GstElement * webrtc, guint mline, gchar * candidate,
   peer_defer_full (p, send_candidate_cb, g_strdup (candidate), mline);
 }
 
-/* Janus wants to hear that our candidates are all out. Queued from the
- * same thread as the candidates, so it follows them. */
+/* Janus (and a WHEP session) wants to hear that our candidates are all
+ * out. Queued from the same thread as the candidates, so it follows them. */
 static void
 on_gathering_state (GstElement * webrtc, GParamSpec * pspec, gpointer data)
 {
@@ -1270,9 +1757,11 @@ peer_start_pipeline (Peer * p)
   g_signal_connect (p->webrtc, "pad-added", G_CALLBACK (on_pad_added), p);
   g_signal_connect (p->webrtc, "notify::connection-state",
       G_CALLBACK (on_connection_state), p);
-  if (p->app->janus)
+  if (p->app->janus || p->app->whep)
     g_signal_connect (p->webrtc, "notify::ice-gathering-state",
         G_CALLBACK (on_gathering_state), p);
+  if (p->app->whep && !whep_add_transceiver (p))
+    return FALSE;
 
   bus = gst_pipeline_get_bus (GST_PIPELINE (p->pipeline));
   p->bus_watch = gst_bus_add_watch_full (bus, G_PRIORITY_DEFAULT,
@@ -1760,6 +2249,7 @@ peer_finish (Peer * p, const gchar * why)
     p->hold_id = 0;
   }
   peer_close_ws (p);
+  whep_maybe_delete (p);
   peer_stop_pipeline (p);
   app_check_done (p->app);
 }
@@ -1770,7 +2260,18 @@ grace_cb (gpointer data)
   App *app = data;
 
   app->grace_id = 0;
-  fprintf (stderr, "[rx] close handshake not completed in time\n");
+  if (app->whep) {
+    gint i;
+
+    /* a request unanswered (a DELETE, the rest was cancelled) fails */
+    for (i = 0; i < app->n_peers; i++)
+      if (app->peers[i]->whep_deleting) {
+        app->peers[i]->errors++;
+        fprintf (stderr, "[rx] peer %u: DELETE not answered in time\n", i);
+      }
+  } else {
+    fprintf (stderr, "[rx] close handshake not completed in time\n");
+  }
   app->quitting = TRUE;
   g_main_loop_quit (app->loop);
   return G_SOURCE_REMOVE;
@@ -1789,7 +2290,8 @@ app_check_done (App * app)
 
     if (!p->finished)
       return;
-    if (p->ws != NULL || p->connecting)
+    if (p->ws != NULL || p->connecting || p->whep_posting
+        || p->whep_patches > 0 || p->whep_deleting)
       open = TRUE;
   }
   if (!open) {
@@ -1918,6 +2420,27 @@ print_peer (Peer * p, gint target)
   json_builder_add_int_value (b, percentile (p->latencies, 95));
   json_builder_set_member_name (b, "latency_samples");
   json_builder_add_int_value (b, p->latencies->len);
+  if (p->app->whep) {
+    guint i;
+
+    json_builder_set_member_name (b, "post_status");
+    json_builder_add_int_value (b, p->whep_post_status);
+    json_builder_set_member_name (b, "location");
+    if (p->whep_location != NULL)
+      json_builder_add_string_value (b, p->whep_location);
+    else
+      json_builder_add_null_value (b);
+    json_builder_set_member_name (b, "candidates_sent");
+    json_builder_add_int_value (b, p->whep_candidates_sent);
+    json_builder_set_member_name (b, "patch_statuses");
+    json_builder_begin_array (b);
+    for (i = 0; i < p->whep_patch_statuses->len; i++)
+      json_builder_add_int_value (b, g_array_index (p->whep_patch_statuses,
+              guint, i));
+    json_builder_end_array (b);
+    json_builder_set_member_name (b, "delete_status");
+    json_builder_add_int_value (b, p->whep_delete_status);
+  }
   json_builder_end_object (b);
   g_mutex_unlock (&p->lock);
 
@@ -1974,6 +2497,7 @@ main (int argc, char **argv)
   GTlsDatabase *database = NULL;
   gboolean all_ok = TRUE;
   gchar *janus_url = NULL;
+  gchar *whep_url = NULL;
   const gchar *janus_protocols[] = { "janus-protocol", NULL };
   gint i;
   GOptionEntry entries[] = {
@@ -2024,6 +2548,17 @@ main (int argc, char **argv)
         "ws://HOST:8188/"},
     {"janus-mountpoint", 0, 0, G_OPTION_ARG_INT64, &app.janus_mountpoint,
         "The Streaming mountpoint to watch (with --janus)", "ID"},
+    {"whep", 0, 0, G_OPTION_ARG_STRING, &whep_url,
+          "Instead of --url: every peer is a WHEP player that POSTs its offer "
+          "to this endpoint, trickles its candidates with PATCH and DELETEs "
+          "its session at the end", "http://HOST:PORT/whep[/NAME]"},
+    {"whep-expect-status", 0, 0, G_OPTION_ARG_INT, &app.whep_expect_status,
+          "With --whep: the POST must be answered with this status; then the "
+          "peer succeeds without media (default: 201, and frames)", "N"},
+    {"token", 0, 0, G_OPTION_ARG_STRING, &app.token,
+          "Send Authorization: Bearer TOKEN with every WHEP request and the "
+          "WebSocket upgrade (default: none; ?token= in --url works too)",
+        "TOKEN"},
     {"timecode", 0, 0, G_OPTION_ARG_NONE, &app.timecode,
           "Decoding peers read the capture time the source wrote as a pixel "
           "code in each frame and report glass-to-glass latency", NULL},
@@ -2058,28 +2593,58 @@ main (int argc, char **argv)
   }
   g_option_context_free (octx);
 
-  if (janus_url != NULL && app.url == NULL && app.janus_mountpoint > 0) {
+  if (janus_url != NULL && app.url == NULL && app.janus_mountpoint > 0
+      && whep_url == NULL) {
     app.url = janus_url;
     app.janus = TRUE;
   } else if (janus_url != NULL || app.janus_mountpoint != 0) {
     fprintf (stderr, "dsl-test-receiver: --janus needs --janus-mountpoint "
-        "(>= 1) and no --url\n");
+        "(>= 1) and no --url or --whep\n");
     g_free (janus_url);
+    g_free (whep_url);
     g_free (app.url);
     g_free (app.ca_file);
+    g_free (app.token);
     g_strfreev (app.ice_addresses);
     return 2;
   }
+  if (whep_url != NULL && app.url == NULL) {
+    app.url = whep_url;
+    app.whep = TRUE;
+  }
+  if (whep_url != NULL && !app.whep) {
+    fprintf (stderr, "dsl-test-receiver: give --whep or --url, not both\n");
+    g_free (whep_url);
+    g_free (app.url);
+    g_free (app.ca_file);
+    g_free (app.token);
+    g_strfreev (app.ice_addresses);
+    return 2;
+  }
+  if (app.whep_expect_status != 0 && (!app.whep
+          || app.whep_expect_status < 100 || app.whep_expect_status > 599)) {
+    fprintf (stderr, "dsl-test-receiver: --whep-expect-status needs --whep "
+        "and a status in 100..599\n");
+    g_free (app.url);
+    g_free (app.ca_file);
+    g_free (app.token);
+    g_strfreev (app.ice_addresses);
+    return 2;
+  }
+  if (app.whep_expect_status == SOUP_STATUS_CREATED)
+    app.whep_expect_status = 0;         /* the normal case: media too */
   if (app.url == NULL || app.n_peers < 1 || app.target_frames < 1
       || app.timeout_s <= 0 || app.hold_s < 0
       || app.close_code < 1000 || app.close_code > 4999
       || app.decode_every < 1) {
-    fprintf (stderr, "dsl-test-receiver: --url (or --janus) is required; "
+    fprintf (stderr, "dsl-test-receiver: --url (or --janus, --whep) is "
+        "required; "
         "--peers, "
         "--frames and --decode-every must be >= 1, --timeout > 0, "
         "--hold >= 0, --close-code in 1000..4999 (see --help)\n");
     g_free (app.url);
     g_free (app.ca_file);
+    g_free (app.token);
     g_strfreev (app.ice_addresses);
     return 2;
   }
@@ -2095,6 +2660,7 @@ main (int argc, char **argv)
           app.ice_addresses[i]);
       g_free (app.url);
       g_free (app.ca_file);
+      g_free (app.token);
       g_strfreev (app.ice_addresses);
       return 2;
     }
@@ -2107,6 +2673,7 @@ main (int argc, char **argv)
     g_clear_error (&err);
     g_free (app.url);
     g_free (app.ca_file);
+    g_free (app.token);
     g_strfreev (app.ice_addresses);
     return 2;
   }
@@ -2118,7 +2685,15 @@ main (int argc, char **argv)
   app.ctx = g_main_context_ref (g_main_context_default ());
   app.loop = g_main_loop_new (app.ctx, FALSE);
   app.cancel = g_cancellable_new ();
-  app.session = soup_session_new ();
+  /* A WHEP peer may have its POST and a PATCH in flight at once: one
+   * connection each, instead of libsoup's 2 per host, so no request of
+   * one peer waits behind another's. (WebSocket mode keeps the defaults.) */
+  if (app.whep)
+    app.session = soup_session_new_with_options ("max-conns",
+        2 * app.n_peers + 2, "max-conns-per-host", 2 * app.n_peers + 2,
+        NULL);
+  else
+    app.session = soup_session_new ();
   soup_session_set_proxy_resolver (app.session, NULL);  /* never a proxy */
   if (database) {
     soup_session_set_tls_database (app.session, database);
@@ -2135,6 +2710,8 @@ main (int argc, char **argv)
     p->decodes = i % app.decode_every == 0;
     p->latencies = g_array_new (FALSE, FALSE, sizeof (gint32));
     p->mids = g_ptr_array_new_with_free_func (g_free);
+    p->whep_pending = g_string_new (NULL);
+    p->whep_patch_statuses = g_array_new (FALSE, FALSE, sizeof (guint));
     g_mutex_init (&p->lock);
     app.peers[i] = p;
   }
@@ -2160,11 +2737,22 @@ main (int argc, char **argv)
 
     if (p->finished)
       continue;
+    if (app.whep) {
+      whep_start (p);
+      continue;
+    }
     msg = soup_message_new (SOUP_METHOD_GET, app.url);
     if (msg == NULL) {
       fprintf (stderr, "dsl-test-receiver: invalid URL %s\n", app.url);
       peer_finish (p, "invalid url");
       continue;
+    }
+    if (app.token != NULL) {
+      gchar *auth = g_strdup_printf ("Bearer %s", app.token);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg),
+          "Authorization", auth);
+      g_free (auth);
     }
     p->connecting = TRUE;
     soup_session_websocket_connect_async (app.session, msg, NULL,
@@ -2180,6 +2768,9 @@ main (int argc, char **argv)
   for (i = 0; i < app.n_peers; i++) {
     print_peer (app.peers[i], app.target_frames);
     if (!g_atomic_int_get (&app.peers[i]->reached))
+      all_ok = FALSE;
+    /* WHEP: every response of the status expected too (DELETE 200...) */
+    if (app.whep && app.peers[i]->errors > 0)
       all_ok = FALSE;
   }
   fflush (stdout);
