@@ -1696,6 +1696,144 @@ test_refused_answer_fails (void)
   g_string_free (log.states, TRUE);
 }
 
+/* ------------------------------------------------------------------ */
+/* WHEP viewers: first-class connections (listeners, hand-off, states,
+ * the shared encoder) over a signaling channel of their own. */
+
+typedef struct
+{
+  GString *paths;
+} PathLog;
+
+static void
+path_log_listener (const wchar_t * path, void *data)
+{
+  PathLog *log = data;
+  g_autofree gchar *utf8 = g_ucs4_to_utf8 ((const gunichar *) path, -1, NULL,
+      NULL, NULL);
+
+  g_string_append_printf (log->paths, "%s;", utf8);
+}
+
+static gboolean
+viewers_of_stream (gpointer data)
+{
+  DslWebrtcSink *sink = NULL;
+
+  g_assert_cmpuint (dsl_webrtc_sink_find ("webrtc-sink", &sink), ==,
+      DSL_RESULT_SUCCESS);
+  return dsl_shared_stream_get_viewers (dsl_webrtc_sink_get_stream (sink))
+      >= GPOINTER_TO_UINT (data);
+}
+
+static void
+test_whep_viewers (void)
+{
+  StateLog log = { g_string_new (NULL) }, log2 = { g_string_new (NULL) };
+  PathLog paths = { g_string_new (NULL) };
+  DslTestReceiver *whep, *ws;
+  guint port, sent = 99;
+  const gchar *statuses;
+
+  /* two sinks of one Pipeline with the same settings: one encoder */
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink-2", NULL, NULL,
+          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
+          state_log_listener, &log), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink-2",
+          state_log_listener, &log2), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_websocket_server_client_listener_add
+      (path_log_listener, &paths), ==, DSL_RESULT_SUCCESS);
+  make_pipeline (L"webrtc-sink", FALSE);
+  g_assert_cmpuint (dsl_pipeline_component_add (L"pipeline",
+          L"webrtc-sink-2"), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_pipeline_play (L"pipeline"), ==, DSL_RESULT_SUCCESS);
+  port = dsl_test_server_start ();
+
+  /* a WHEP viewer on the first sink, held while a WebSocket viewer takes
+   * the second: one stream, one encoder running, both viewers of it */
+  whep = dsl_test_receiver_start (port, "/whep", 1, 30, "--hold", "3", NULL);
+  g_assert_true (dsl_test_wait_until (viewers_of_stream, GUINT_TO_POINTER (1),
+          20000));
+  ws = dsl_test_receiver_start (port, "/ws", 1, 30, NULL);
+  g_assert_true (dsl_test_wait_until (viewers_of_stream, GUINT_TO_POINTER (2),
+          20000));
+  g_assert_cmpuint (dsl_shared_stream_count (), ==, 1);
+  g_assert_cmpuint (dsl_shared_stream_count_running (), ==, 1);
+  /* its offer had no data channel section: no metadata channel */
+  g_assert_cmpuint (dsl_sink_webrtc_metadata_send (L"webrtc-sink",
+          L"{\"boxes\":[]}", FALSE, &sent), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (sent, ==, 0);
+
+  g_assert_true (dsl_test_receiver_wait (ws, 30000));
+  g_assert_cmpint (ws->exit_status, ==, 0);
+  dsl_test_receiver_assert_peer (ws, 0, 30, W, H);
+  g_assert_true (dsl_test_receiver_wait (whep, 30000));
+  g_assert_cmpint (whep->exit_status, ==, 0);
+  dsl_test_receiver_assert_peer (whep, 0, 30, W, H);
+  {
+    JsonObject *peer = g_ptr_array_index (whep->peers, 0);
+
+    g_assert_cmpint (json_object_get_int_member (peer, "post_status"), ==,
+        201);
+    g_assert_cmpint (json_object_get_int_member (peer, "delete_status"), ==,
+        200);
+    statuses = json_object_get_string_member_with_default (peer, "location",
+        "");
+    g_assert_nonnull (strstr (statuses, "/whep-resource/"));
+  }
+  /* the client listeners saw the WebSocket path of each; the DELETE
+   * closed the WHEP viewer */
+  g_assert_cmpstr (paths.paths->str, ==, "/ws;/ws;");
+  assert_states (&log, "IC");
+  assert_states (&log2, "IC");
+  dsl_test_receiver_free (ws);
+  dsl_test_receiver_free (whep);
+
+  g_assert_cmpuint (dsl_websocket_server_client_listener_remove
+      (path_log_listener), ==, DSL_RESULT_SUCCESS);
+  teardown ();
+  g_string_free (log.states, TRUE);
+  g_string_free (log2.states, TRUE);
+  g_string_free (paths.paths, TRUE);
+}
+
+/* The player offers nothing the sink sends: 422, FAILED then CLOSED, and
+ * the sink takes the next viewer. */
+static void
+test_whep_codec_refused (void)
+{
+  StateLog log = { g_string_new (NULL) };
+  DslTestReceiver *rx;
+  guint port;
+
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, NULL,
+          DSL_ENCODER_SW_VP9, 0, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
+          state_log_listener, &log), ==, DSL_RESULT_SUCCESS);
+  make_pipeline (L"webrtc-sink", TRUE);
+  port = dsl_test_server_start ();
+
+  /* the receiver offers VP8 and H.264 only */
+  rx = dsl_test_receiver_start (port, "/whep", 1, 1, "--whep-expect-status",
+      "422", NULL);
+  g_assert_true (dsl_test_receiver_wait (rx, 30000));
+  g_assert_cmpint (rx->exit_status, ==, 0);
+  dsl_test_receiver_free (rx);
+  assert_states (&log, "IFC");
+  /* a WebSocket viewer of the same sink plays VP9 */
+  rx = dsl_test_receiver_start (port, "/ws", 1, 30, NULL);
+  g_assert_true (dsl_test_receiver_wait (rx, 30000));
+  g_assert_cmpint (rx->exit_status, ==, 0);
+  dsl_test_receiver_assert_peer (rx, 0, 30, W, H);
+  dsl_test_receiver_free (rx);
+  assert_states (&log, "IFCIC");
+  teardown ();
+  g_string_free (log.states, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1753,6 +1891,8 @@ main (int argc, char **argv)
       test_answer_cancels_timeout);
   g_test_add_func ("/webrtc-sink/refused-answer-fails",
       test_refused_answer_fails);
+  g_test_add_func ("/webrtc-sink/whep/viewers", test_whep_viewers);
+  g_test_add_func ("/webrtc-sink/whep/codec-refused", test_whep_codec_refused);
   g_test_add_func ("/webrtc-sink/refresh-cycles", test_refresh_cycles);
   return g_test_run ();
 }

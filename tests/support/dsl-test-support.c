@@ -444,8 +444,13 @@ dsl_test_receiver_start (guint port, const gchar * path, guint peers,
   va_list args;
 
   g_ptr_array_add (argv, g_strdup (dsl_test_receiver_path ()));
-  g_ptr_array_add (argv, g_strdup_printf ("--url=ws://127.0.0.1:%u%s", port,
-          path));
+  /* a WHEP endpoint makes every peer a WHEP player */
+  if (g_str_has_prefix (path, "/whep"))
+    g_ptr_array_add (argv, g_strdup_printf ("--whep=http://127.0.0.1:%u%s",
+            port, path));
+  else
+    g_ptr_array_add (argv, g_strdup_printf ("--url=ws://127.0.0.1:%u%s",
+            port, path));
   g_ptr_array_add (argv, g_strdup_printf ("--peers=%u", peers));
   g_ptr_array_add (argv, g_strdup_printf ("--frames=%u", frames));
   va_start (args, first_extra);

@@ -97,7 +97,8 @@ typedef struct
 } DslTestReceiver;
 
 /* Starts dsl-test-receiver --url ws://127.0.0.1:port<path> --peers peers
- * --frames frames, plus extra arguments (NULL-terminated). */
+ * --frames frames, plus extra arguments (NULL-terminated); a path under
+ * /whep makes it --whep http://127.0.0.1:port<path> (WHEP players). */
 DslTestReceiver *dsl_test_receiver_start (guint port, const gchar * path,
     guint peers, guint frames, const gchar * first_extra, ...);
 /* Waits for it to exit while the main context runs; TRUE if it did. */
