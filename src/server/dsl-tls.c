@@ -69,7 +69,7 @@ self_test (GTlsCertificate * certificate, GError ** error)
   g_autoptr (GIOStream) server_io = NULL, client_io = NULL;
   g_autoptr (GIOStream) server = NULL, client = NULL;
   g_autoptr (GSource) timeout = g_timeout_source_new (SELF_TEST_TIMEOUT_MS);
-  gboolean ok = FALSE;
+  gboolean ok = FALSE, failed, timed_out;
   int fds[2];
 
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
@@ -103,6 +103,9 @@ self_test (GTlsCertificate * certificate, GError ** error)
   while (test.pending > 0 && !test.timed_out && !test.server_error
       && !test.client_error)
     g_main_context_iteration (test.context, TRUE);
+  /* what the handshake said, before closing makes both sides fail */
+  failed = test.server_error || test.client_error;
+  timed_out = test.timed_out && !failed;
   /* a failed side leaves the other waiting: close them, and let both
    * callbacks run before the state on this stack goes */
   g_io_stream_close (server, NULL, NULL);
@@ -112,14 +115,20 @@ self_test (GTlsCertificate * certificate, GError ** error)
   g_source_destroy (timeout);
   g_main_context_pop_thread_default (test.context);
 
-  if (test.server_error || test.client_error || test.timed_out)
+  /* A key that does not match fails the handshake at once; one that is
+   * only slow (a loaded machine: seen under a sanitizer in CI) says
+   * nothing against the certificate, so it is not refused for it. */
+  if (failed)
     g_set_error (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE,
         "no private key, or one that does not match the certificate (a "
         "TLS handshake with itself failed: %s)", test.server_error ?
-        test.server_error->message : test.client_error ?
-        test.client_error->message : "it did not finish");
+        test.server_error->message : test.client_error->message);
   else
     ok = TRUE;
+  if (timed_out)
+    GST_WARNING ("the TLS handshake of the certificate with itself did not "
+        "finish within %d ms: accepting the certificate unchecked",
+        SELF_TEST_TIMEOUT_MS);
 out:
   g_clear_error (&test.server_error);
   g_clear_error (&test.client_error);
