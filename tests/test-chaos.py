@@ -2,7 +2,7 @@
 """test-chaos.py - connect/close churn cannot crash, leak or stall the
 server.
 
-One dsl-webrtc-serve (320x240, --ping-interval 1 --pong-timeout 3
+One dsl-webrtc-serve (320x240, --ping-interval 1 --pong-timeout 3 (9 sanitized)
 --header-timeout 3, started with MALLOC_ARENA_MAX=2) takes DSL_CHAOS_CYCLES
 cycles (default 100; 40 when DSL_SANITIZED is set) of clean closes,
 immediate reconnects, kill -9 of a receiver at its offer, at its answer and
