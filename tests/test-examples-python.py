@@ -13,11 +13,19 @@ metrics, and metadata, each run as a user would and watched by a viewer:
     binary messages to the receiver's data channel, and in headless
     Chromium (tests/browser/view.mjs --metadata) the built-in page gets
     them, draws the box at its place and lists the binary message; it
-    ends after --seconds.
+    ends after --seconds;
+  * examples/python/webrtc_whep_endpoint.py: a WHEP player nobody here
+    wrote, medooze's whep.js in headless Chromium (tests/browser/whep.mjs),
+    plays POST /whep: 30 frames of 1280x720 VP8 decoded, the <video>
+    element at that size, DELETE 200; the example
+    prints the viewer on /ws, then INITIATED and CLOSED; with --token, a
+    POST without the token (or with another) gets 401 and reaches no
+    listener, whep.js with the token plays, and the token is never
+    printed; Ctrl-C ends it.
 
 Prints TAP; the exit status is non-zero if any test failed. Without coturn
-the TURN case is skipped; without Chromium (view.mjs exits 77) its result
-is skipped, unless DSL_REQUIRE_BROWSER=1.
+the TURN case is skipped; without Chromium (view.mjs or whep.mjs exits 77,
+or no node) its results are skipped, unless DSL_REQUIRE_BROWSER=1.
 
 Everything runs in a private network namespace that holds only loopback:
 when started outside one (meson test run by hand), the script runs itself
@@ -28,6 +36,7 @@ DSL_WEBRTC_ICE_ADDRESSES=127.0.0.1.
 
 import os
 import re
+import shutil
 import signal
 import sys
 import time
@@ -39,9 +48,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.dont_write_bytecode = True   # no __pycache__ in the source tree
 import dsltap  # noqa: E402
 import turnserver  # noqa: E402
-from dsltap import (BUILD_ROOT, RECEIVER, SOURCE_ROOT, Child,  # noqa: E402
-                    browser_skipped, decoded, exits_0, json_lines, listening,
-                    receive, receiver_args, run_cases, start_example, view)
+from dsltap import (BUILD_ROOT, EXIT_SKIP, RECEIVER,  # noqa: E402
+                    SOURCE_ROOT, Child, browser_skipped, decoded, exits_0,
+                    json_lines, listening, receive, receiver_args, run,
+                    run_cases, start_example, view)
 
 NETNS_MARK = 'DSL_EXAMPLES_NETNS'
 LIBRARY = Path(os.environ.get('DSL_LIBRARY',
@@ -331,10 +341,175 @@ def case_metadata(case):
         child.kill()
 
 
+# ---------------------------------------------------------------------------
+# WHEP: webrtc_whep_endpoint.py
+# ---------------------------------------------------------------------------
+
+WHEP_MJS = SOURCE_ROOT / 'tests' / 'browser' / 'whep.mjs'
+WHEP_FRAMES = 30
+WHEP_TOKEN = 'whep-example-token-41c9'
+# Ctrl-C ends the example here; --seconds only as a safety net
+WHEP_SAFETY_SECONDS = 150
+# An offer as a player makes one (recvonly VP8), for the POSTs that must be
+# refused before it is read
+WHEP_OFFER = (
+    'v=0\r\n'
+    'o=- 4611731400430051336 2 IN IP4 127.0.0.1\r\n'
+    's=-\r\n'
+    't=0 0\r\n'
+    'a=group:BUNDLE 0\r\n'
+    'm=video 9 UDP/TLS/RTP/SAVPF 96\r\n'
+    'c=IN IP4 0.0.0.0\r\n'
+    'a=ice-ufrag:dslx\r\n'
+    'a=ice-pwd:whepExamplePasswordOf24c\r\n'
+    'a=fingerprint:sha-256 ' + ':'.join(['5A'] * 32) + '\r\n'
+    'a=setup:actpass\r\n'
+    'a=mid:0\r\n'
+    'a=recvonly\r\n'
+    'a=rtcp-mux\r\n'
+    'a=rtpmap:96 VP8/90000\r\n')
+
+
+def whep_js(url, *extra):
+    """whep.js in headless Chromium on url: (status, its JSON result,
+    text); status EXIT_SKIP when node or whep.mjs is missing (as whep.mjs
+    gives when Chromium, playwright-core or whip-whep is)."""
+    if not shutil.which('node'):
+        return EXIT_SKIP, {'reason': 'node is not installed'}, ''
+    if not WHEP_MJS.exists():
+        return EXIT_SKIP, {'reason': '{} is missing'.format(WHEP_MJS)}, ''
+    # --width/--height: whep.mjs wants that size from the decoder and
+    # from the <video> element (a frame shown, not only decoded)
+    status, lines, errors = run(['node', WHEP_MJS, '--url', url, '--frames',
+                                 WHEP_FRAMES, '--width', WIDTH, '--height',
+                                 HEIGHT, '--timeout-ms', 60000, *extra], 100)
+    results = json_lines(lines)
+    text = 'whep.mjs exit {}\nstdout:\n{}\nstderr (last lines):\n{}'.format(
+        status, '\n'.join(lines), '\n'.join(errors.splitlines()[-20:]))
+    return status, (results[-1] if results else {}), text
+
+
+def whep_played(status, result):
+    """whep.js decoded WHEP_FRAMES frames of VP8 at the example's size,
+    the <video> element showed that size, and its DELETE got 200."""
+    return (status == 0 and result.get('ok') is True and
+            result.get('frames', 0) >= WHEP_FRAMES and
+            (result.get('width'), result.get('height')) == (WIDTH, HEIGHT) and
+            (result.get('video_width'), result.get('video_height')) ==
+            (WIDTH, HEIGHT) and
+            result.get('codec') == 'video/VP8' and
+            result.get('delete_status') == 200)
+
+
+def post_offer(port, headers):
+    """(HTTP status, response headers) of POST /whep with WHEP_OFFER."""
+    request = urllib.request.Request(
+        'http://127.0.0.1:{}/whep'.format(port), method='POST',
+        data=WHEP_OFFER.encode(),
+        headers={'Content-Type': 'application/sdp', **headers})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.headers
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers
+    except OSError as error:
+        return repr(error), {}
+
+
+def whep_viewer_seen(case, child, port):
+    """2 results: whep.js played through the example (False: skipped),
+    and the example printed the viewer on /ws, INITIATED, then CLOSED."""
+    extra = ('--token', WHEP_TOKEN) if '--token' in child.args else ()
+    status, result, text = whep_js('http://127.0.0.1:{}/whep'.format(port),
+                                   *extra)
+    if browser_skipped(case, status, result):
+        return False
+    case.result(whep_played(status, result),
+                'whep.js in Chromium decodes and shows {} frames of {}x{} '
+                'VP8, DELETE 200'.format(WHEP_FRAMES, WIDTH, HEIGHT),
+                text + '\n' + child.output())
+    # DELETE ends the session; the sink's listeners run just after
+    child.wait_for_prefix('webrtc-sink: CLOSED', 15)
+    lines = child.lines
+    joined = index_of(lines, 'new viewer on /ws')
+    initiated = index_of(lines, 'webrtc-sink: INITIATED', joined)
+    closed = index_of(lines, 'webrtc-sink: CLOSED', initiated)
+    case.result(joined >= 0 and initiated > joined and closed > initiated and
+                index_of(lines, 'webrtc-sink: FAILED') < 0 and
+                sum(line == 'new viewer on /ws' for line in lines) == 1,
+                'the example prints one viewer on /ws, then INITIATED, then '
+                'CLOSED', child.output())
+    return True
+
+
+def interrupted(case, child):
+    """1 result: Ctrl-C (SIGINT) ends the example with exit 0."""
+    child.signal(signal.SIGINT)
+    exits_0(case, child, 'Ctrl-C ends it: exit 0', 20)
+
+
+def case_whep(case):
+    child, port = start_python_example('webrtc_whep_endpoint.py',
+                                       '--seconds', WHEP_SAFETY_SECONDS)
+    try:
+        if not listening(case, child, port):
+            return
+        endpoint = child.wait_for_prefix('WHEP endpoint: ', 10)
+        page = child.wait_for_prefix('WebSocket page: ', 10)
+        case.result(endpoint == 'WHEP endpoint: http://127.0.0.1:{}/whep'
+                    .format(port) and page ==
+                    'WebSocket page: http://127.0.0.1:{}/'.format(port),
+                    'prints the WHEP URL and the page URL', child.output())
+        if not whep_viewer_seen(case, child, port):
+            return
+        interrupted(case, child)
+        case.result(ends_with_success(child), 'prints DSL_RESULT_SUCCESS',
+                    child.output())
+    finally:
+        child.kill()
+
+
+def case_whep_token(case):
+    child, port = start_python_example('webrtc_whep_endpoint.py',
+                                       '--seconds', WHEP_SAFETY_SECONDS,
+                                       '--token', WHEP_TOKEN)
+    try:
+        if not listening(case, child, port):
+            return
+        endpoint = child.wait_for_prefix('WHEP endpoint: ', 10)
+        case.result(endpoint == 'WHEP endpoint: http://127.0.0.1:{}/whep '
+                    '(Authorization: Bearer TOKEN)'.format(port),
+                    'prints the WHEP URL and how to pass the token',
+                    child.output())
+        refusals = [post_offer(port, headers) for headers in
+                    ({}, {'Authorization': 'Bearer not-' + WHEP_TOKEN})]
+        case.result(all(status == 401 and
+                        headers.get('WWW-Authenticate') == 'Bearer'
+                        for status, headers in refusals),
+                    'a POST without the token, or with another, gets 401 '
+                    'with WWW-Authenticate: Bearer',
+                    '{}\n{}'.format([(s, dict(h)) for s, h in refusals],
+                                    child.output()))
+        # what was refused reached no listener: the only viewer the
+        # example ever prints is whep.js (checked there)
+        if not whep_viewer_seen(case, child, port):
+            return
+        interrupted(case, child)
+        everything = child.lines + child.errors
+        case.result(ends_with_success(child) and
+                    index_of(everything, WHEP_TOKEN) < 0,
+                    'prints DSL_RESULT_SUCCESS, never the token',
+                    child.output())
+    finally:
+        child.kill()
+
+
 CASES = [
     ('webrtc_turn_relay.py', 6, case_turn),
     ('webrtc_metrics_and_stats.py', 8, case_metrics),
     ('webrtc_metadata_boxes.py', 6, case_metadata),
+    ('webrtc_whep_endpoint.py', 6, case_whep),
+    ('webrtc_whep_endpoint.py --token', 7, case_whep_token),
 ]
 
 
