@@ -231,7 +231,7 @@ dsl_encoder_chain_make (guint encoder, guint bitrate, guint iframe_interval,
 
 GstElement *
 dsl_encoder_payloader_new (const DslEncoderChain * chain, guint payload_type,
-    const gchar * name)
+    guint32 ssrc, const gchar * name)
 {
   g_autofree gchar *bin_name = g_strdup_printf ("%s-payloader", name);
   GstElement *bin, *pay, *rtp_caps;
@@ -240,6 +240,7 @@ dsl_encoder_payloader_new (const DslEncoderChain * chain, guint payload_type,
 
   g_return_val_if_fail (chain != NULL && chain->payloader != NULL, NULL);
   g_return_val_if_fail (payload_type >= 96 && payload_type <= 127, NULL);
+  g_return_val_if_fail (ssrc != 0, NULL);
   pay = make (chain->payloader, name, "payloader");
   rtp_caps = make ("capsfilter", name, "capsfilter-payloader");
   if (!pay || !rtp_caps) {
@@ -249,8 +250,9 @@ dsl_encoder_payloader_new (const DslEncoderChain * chain, guint payload_type,
       gst_object_unref (gst_object_ref_sink (rtp_caps));
     return NULL;
   }
-  /* small packets: the viewer may be behind a tunnel or a TURN relay */
-  g_object_set (pay, "mtu", 1200, NULL);
+  /* small packets: the viewer may be behind a tunnel or a TURN relay; an
+   * SSRC known before the first caps, for the SDP to name */
+  g_object_set (pay, "mtu", 1200, "ssrc", ssrc, NULL);
   /* pin what the SDP offer must say before the first caps arrive */
   caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
       "video", "encoding-name", G_TYPE_STRING, chain->encoding_name,

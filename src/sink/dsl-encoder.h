@@ -34,10 +34,10 @@ gboolean dsl_encoder_chain_make (guint encoder, guint bitrate,
     guint iframe_interval, const gchar * name, DslEncoderChain * chain);
 
 /* A new floating bin "payloader ! capsfilter" (sink: the chain's output,
- * src: RTP with payload_type, 96..127), or NULL (logged). name prefixes
- * the element names. */
+ * src: RTP with payload_type, 96..127, and ssrc, not 0), or NULL (logged).
+ * name prefixes the element names. */
 GstElement *dsl_encoder_payloader_new (const DslEncoderChain * chain,
-    guint payload_type, const gchar * name);
+    guint payload_type, guint32 ssrc, const gchar * name);
 
 /* Sets the raw size the encoder gets (0, 0: the source's size). */
 void dsl_encoder_chain_set_dimensions (DslEncoderChain * chain, guint width,

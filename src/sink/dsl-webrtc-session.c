@@ -1109,7 +1109,7 @@ serialized_query_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
  * prefers, or NULL. */
 static gboolean
 choose_payload_type (DslWebrtcSession * self, const GstSDPMessage * offer,
-    guint * pt, GstCaps ** codec_caps, gchar ** error)
+    guint32 ssrc, guint * pt, GstCaps ** codec_caps, gchar ** error)
 {
   const DslEncoderChain *chain = dsl_shared_stream_get_chain (self->stream);
   GstCaps *caps;
@@ -1124,7 +1124,7 @@ choose_payload_type (DslWebrtcSession * self, const GstSDPMessage * offer,
   caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
       "video", "encoding-name", G_TYPE_STRING, chain->encoding_name,
       "payload", G_TYPE_INT, (gint) * pt, "clock-rate", G_TYPE_INT, 90000,
-      NULL);
+      "ssrc", G_TYPE_UINT, ssrc, NULL);
   if (g_str_equal (chain->encoding_name, "H264"))
     gst_caps_set_simple (caps, "packetization-mode", G_TYPE_STRING, "1",
         NULL);
@@ -1147,6 +1147,7 @@ dsl_webrtc_session_new (const gchar * name, DslSignalingChannel * signaling,
   g_autoptr (GstCaps) codec_caps = NULL;
   g_autofree gchar *refusal = NULL;
   guint pt = PAYLOAD_TYPE;
+  guint32 ssrc;
   GstPad *pad;
 
   self->ref_count = 1;
@@ -1164,10 +1165,15 @@ dsl_webrtc_session_new (const gchar * name, DslSignalingChannel * signaling,
   g_object_set (self->queue, "leaky", 2, "max-size-buffers", 0,
       "max-size-bytes", 0, "max-size-time", (guint64) QUEUE_MAX_TIME, NULL);
   self->answering = offer != NULL;
-  if (!choose_payload_type (self, offer, &pt, &codec_caps, &refusal))
+  /* The SSRC is ours to choose, and fixed before anything is linked: an
+   * answer made before the first buffer's caps reach webrtcbin would
+   * otherwise name SSRC 0 (a=ssrc-group:FID 0 ...), and Chromium then
+   * decodes the stream but never shows it. */
+  while (!(ssrc = g_random_int ()));
+  if (!choose_payload_type (self, offer, ssrc, &pt, &codec_caps, &refusal))
     pt = PAYLOAD_TYPE;
   self->payloader = dsl_encoder_payloader_new (dsl_shared_stream_get_chain
-      (stream), pt, name);
+      (stream), pt, ssrc, name);
   self->webrtcbin = gst_element_factory_make ("webrtcbin", NULL);
   gst_util_set_object_arg (G_OBJECT (self->webrtcbin), "bundle-policy",
       "max-bundle");
