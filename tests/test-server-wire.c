@@ -660,8 +660,9 @@ whep_is_done (gpointer data)
 
 /* Starts method on path (a full URL when it starts with "http"). */
 static WhepRequest *
-whep_request (SoupSession * session, guint port, const gchar * method,
-    const gchar * path, const gchar * type, const gchar * body)
+whep_request_from (SoupSession * session, guint port, const gchar * method,
+    const gchar * path, const gchar * type, const gchar * body,
+    const gchar * origin)
 {
   WhepRequest *r = g_new0 (WhepRequest, 1);
   g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u%s", port,
@@ -669,6 +670,9 @@ whep_request (SoupSession * session, guint port, const gchar * method,
 
   r->msg = soup_message_new (method, url);
   g_assert_nonnull (r->msg);
+  if (origin)
+    soup_message_headers_replace (soup_message_get_request_headers (r->msg),
+        "Origin", origin);
   if (body) {
     g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
     soup_message_set_request_body_from_bytes (r->msg, type, bytes);
@@ -677,6 +681,9 @@ whep_request (SoupSession * session, guint port, const gchar * method,
       whep_done_cb, r);
   return r;
 }
+
+#define whep_request(session, port, method, path, type, body) \
+  whep_request_from (session, port, method, path, type, body, NULL)
 
 static guint
 whep_status (WhepRequest * r)
@@ -714,7 +721,7 @@ test_whep_handoff (void)
   const gchar *location;
   GstSDPMessage *answer;
   DslIceServers servers = { "stun://127.0.0.1:3478",
-    "turn://user:secret@127.0.0.1:3479", FALSE
+    "turn://user:se%22cr%5Cet@127.0.0.1:3479", FALSE
   };
   WhepRequest *post, *r;
   guint port;
@@ -757,7 +764,7 @@ test_whep_handoff (void)
   g_assert_nonnull (strstr (soup_message_headers_get_list
           (soup_message_get_response_headers (post->msg), "Link"),
           "<turn:127.0.0.1:3479?transport=udp>; rel=\"ice-server\"; "
-          "username=\"user\"; credential=\"secret\""));
+          "username=\"user\"; credential=\"se\\\"cr\\\\et\""));
 
   /* trickle, then an ICE restart, then leave */
   r = whep_request (session, port, "PATCH", location,
@@ -794,6 +801,20 @@ test_whep_handoff (void)
   g_assert_cmpstr (g_bytes_get_data (post->body, NULL), ==,
       "no VP9 in the offer\n");
   whep_request_free (post);
+
+  /* a refusal a page of another (allowed) origin can read: CORS on 401 */
+  g_assert_cmpuint (dsl_websocket_server_token_set (L"sesame"), ==,
+      DSL_RESULT_SUCCESS);
+  post = whep_request_from (session, port, "POST", "/whep",
+      "application/sdp", whep_offer, "http://viewer.example");
+  g_assert_cmpuint (whep_status (post), ==, 401);
+  g_assert_cmpstr (soup_message_headers_get_one
+      (soup_message_get_response_headers (post->msg),
+          "Access-Control-Allow-Origin"), ==, "http://viewer.example");
+  g_assert_cmpuint (t->connects, ==, 2);
+  whep_request_free (post);
+  g_assert_cmpuint (dsl_websocket_server_token_set (NULL), ==,
+      DSL_RESULT_SUCCESS);
 
   /* nobody free: 503, and no transceiver sees it */
   t->ready = FALSE;

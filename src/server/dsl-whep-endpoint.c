@@ -65,7 +65,7 @@ add_cors (SoupServerMessage * msg, gboolean preflight)
   SoupMessageHeaders *out = soup_server_message_get_response_headers (msg);
   const gchar *origin = soup_message_headers_get_one (in, "Origin");
 
-  soup_message_headers_append (out, "Vary", "Origin");
+  soup_message_headers_replace (out, "Vary", "Origin");
   if (!origin)
     return;
   soup_message_headers_replace (out, "Access-Control-Allow-Origin", origin);
@@ -134,6 +134,7 @@ post_offer (DslWhepEndpoint * self, SoupServerMessage * msg,
   DslSignalingChannel *channel;
   guint status;
 
+  /* the Origin passed already (see admit): the token, or the listener */
   if ((status = dsl_access_check_upgrade (self->access, msg, ws_path, query))
       != SOUP_STATUS_NONE) {
     dsl_metrics_count_refused (status == SOUP_STATUS_UNAUTHORIZED ?
@@ -146,7 +147,6 @@ post_offer (DslWhepEndpoint * self, SoupServerMessage * msg,
         "Pages of this origin may not connect here.");
     return;
   }
-  add_cors (msg, FALSE);
   if (!has_content_type (msg, SDP_TYPE)) {
     refuse (msg, path, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE,
         "The offer must be " SDP_TYPE ".");
@@ -184,13 +184,6 @@ options (SoupServerMessage * msg, const gchar * path, const gchar * allow,
 {
   SoupMessageHeaders *out = soup_server_message_get_response_headers (msg);
 
-  if (!dsl_access_origin_allowed (self->access, msg)) {
-    dsl_metrics_count_refused (DSL_REFUSED_ORIGIN);
-    refuse (msg, path, SOUP_STATUS_FORBIDDEN,
-        "Pages of this origin may not connect here.");
-    return;
-  }
-  add_cors (msg, TRUE);
   soup_message_headers_replace (out, "Allow", allow);
   if (strstr (allow, "POST"))
     soup_message_headers_replace (out, "Accept-Post", SDP_TYPE);
@@ -205,6 +198,23 @@ not_allowed (SoupServerMessage * msg, const gchar * path, const gchar * allow)
   soup_message_headers_replace (soup_server_message_get_response_headers
       (msg), "Allow", allow);
   refuse (msg, path, SOUP_STATUS_METHOD_NOT_ALLOWED, "Method not allowed.");
+}
+
+/* Every WHEP request, first: a page of an origin not allowed gets 403
+ * whatever it asks; one allowed gets the CORS headers with every answer
+ * (a refusal too, so the page can read it). */
+static gboolean
+admit (DslWhepEndpoint * self, SoupServerMessage * msg, const gchar * path)
+{
+  if (!dsl_access_origin_allowed (self->access, msg)) {
+    dsl_metrics_count_refused (DSL_REFUSED_ORIGIN);
+    refuse (msg, path, SOUP_STATUS_FORBIDDEN,
+        "Pages of this origin may not connect here.");
+    return FALSE;
+  }
+  add_cors (msg, g_str_equal (soup_server_message_get_method (msg),
+          "OPTIONS"));
+  return TRUE;
 }
 
 /* The WebSocket path of a served WHEP endpoint path, or NULL. */
@@ -256,6 +266,8 @@ endpoint_early_cb (SoupServer * soup, SoupServerMessage * msg,
   SoupMessageHeaders *in = soup_server_message_get_request_headers (msg);
 
   DSL_CONTEXT_SCOPE;
+  if (!admit (self, msg, path))
+    return;
   switch (soup_message_headers_get_encoding (in)) {
     case SOUP_ENCODING_CONTENT_LENGTH:
       if (soup_message_headers_get_content_length (in) > DSL_SDP_OFFER_MAX_SIZE)
@@ -278,6 +290,7 @@ endpoint_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   g_autofree gchar *ws_path = NULL;
 
   DSL_CONTEXT_SCOPE;
+  /* admitted already in the early handler (a refusal there ends it) */
   if (!(ws_path = served_path (self, path))) {
     refuse (msg, path, SOUP_STATUS_NOT_FOUND, "No such WHEP endpoint.");
   } else if (g_str_equal (method, "OPTIONS")) {
@@ -309,13 +322,6 @@ resource_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     options (msg, path, "PATCH, DELETE, OPTIONS", self);
     return;
   }
-  if (!dsl_access_origin_allowed (self->access, msg)) {
-    dsl_metrics_count_refused (DSL_REFUSED_ORIGIN);
-    refuse (msg, path, SOUP_STATUS_FORBIDDEN,
-        "Pages of this origin may not connect here.");
-    return;
-  }
-  add_cors (msg, FALSE);
   if (g_str_equal (method, "PATCH")) {
     g_autoptr (GBytes) bytes = NULL;
     g_autofree gchar *reason = NULL;

@@ -61,6 +61,24 @@ refuse_post (DslWhepChannel * self, guint status, const gchar * reason)
   release_post (self);
 }
 
+/* An HTTP quoted-string (RFC 9110): a credential may hold '"' or '\\';
+ * control characters, which no header may carry, are dropped. */
+static gchar *
+quoted (const gchar * text)
+{
+  GString *out = g_string_new ("\"");
+
+  for (const gchar * c = text; *c; c++) {
+    if ((guchar) * c < 0x20 || *c == 0x7f)
+      continue;
+    if (*c == '"' || *c == '\\')
+      g_string_append_c (out, '\\');
+    g_string_append_c (out, *c);
+  }
+  g_string_append_c (out, '"');
+  return g_string_free (out, FALSE);
+}
+
 static void
 add_link (SoupMessageHeaders * headers, const gchar * uri)
 {
@@ -70,10 +88,14 @@ add_link (SoupMessageHeaders * headers, const gchar * uri)
   if (!dsl_ice_server_parse (uri, &server))
     return;
   /* draft-ietf-wish-whep: Link headers with rel="ice-server" */
-  if (server.username)
-    link = g_strdup_printf ("<%s>; rel=\"ice-server\"; username=\"%s\"; "
-        "credential=\"%s\"; credential-type=\"password\"", server.url,
-        server.username, server.credential);
+  if (server.username) {
+    g_autofree gchar *username = quoted (server.username);
+    g_autofree gchar *credential = quoted (server.credential);
+
+    link = g_strdup_printf ("<%s>; rel=\"ice-server\"; username=%s; "
+        "credential=%s; credential-type=\"password\"", server.url, username,
+        credential);
+  }
   else
     link = g_strdup_printf ("<%s>; rel=\"ice-server\"", server.url);
   soup_message_headers_append (headers, "Link", link);
