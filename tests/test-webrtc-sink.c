@@ -854,6 +854,8 @@ typedef struct
 {
   const gchar *query;           /* "" or "?transport=tcp" */
   const gchar *password;        /* the sink's */
+  gboolean viewer_only;         /* only the viewer relays: the sink has
+                                 * no TURN server and takes any path */
 } TurnCase;
 
 static void
@@ -880,11 +882,13 @@ test_turn (gconstpointer data)
   wide_url = g_new0 (wchar_t, strlen (sink_url) + 1);
   for (gsize i = 0; sink_url[i]; i++)
     wide_url[i] = sink_url[i];
-  g_assert_cmpuint (dsl_webrtc_ice_transport_policy_set
-      (DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_webrtc_ice_transport_policy_set (tc->viewer_only ?
+          DSL_WEBRTC_ICE_TRANSPORT_POLICY_ALL :
+          DSL_WEBRTC_ICE_TRANSPORT_POLICY_RELAY), ==, DSL_RESULT_SUCCESS);
   g_setenv ("DSL_WEBRTC_CONNECT_TIMEOUT_MS", "3000", TRUE);
-  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL, wide_url,
-          DSL_ENCODER_SW_VP8, 0, 10), ==, DSL_RESULT_SUCCESS);
+  g_assert_cmpuint (dsl_sink_webrtc_new (L"webrtc-sink", NULL,
+          tc->viewer_only ? NULL : wide_url, DSL_ENCODER_SW_VP8, 0, 10), ==,
+      DSL_RESULT_SUCCESS);
   g_assert_cmpuint (dsl_sink_webrtc_client_listener_add (L"webrtc-sink",
           state_log_listener, &log), ==, DSL_RESULT_SUCCESS);
   make_pipeline (L"webrtc-sink", TRUE);
@@ -896,7 +900,8 @@ test_turn (gconstpointer data)
     dsl_webrtc_viewer_stats stats = { 0 };
     gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
 
-    /* both sides' candidates of the selected pair are relays */
+    /* both sides' candidates of the selected pair are relays; or, when
+     * only the viewer relays, ours is a host candidate and its a relay */
     do {
       g_main_context_iteration (NULL, FALSE);
       g_usleep (20000);
@@ -906,8 +911,8 @@ test_turn (gconstpointer data)
     } while (!(stats.connected && stats.packets_sent > 30
             && stats.local_candidate_type != DSL_WEBRTC_CANDIDATE_TYPE_UNKNOWN)
         && g_get_monotonic_time () < deadline);
-    g_assert_cmpuint (stats.local_candidate_type, ==,
-        DSL_WEBRTC_CANDIDATE_TYPE_RELAY);
+    g_assert_cmpuint (stats.local_candidate_type, ==, tc->viewer_only ?
+        DSL_WEBRTC_CANDIDATE_TYPE_HOST : DSL_WEBRTC_CANDIDATE_TYPE_RELAY);
     g_assert_cmpuint (stats.remote_candidate_type, ==,
         DSL_WEBRTC_CANDIDATE_TYPE_RELAY);
     g_assert_true (dsl_test_receiver_wait (rx, 30000));
@@ -935,6 +940,7 @@ test_turn (gconstpointer data)
 static const TurnCase turn_udp = { "", "secret" };
 static const TurnCase turn_tcp = { "?transport=tcp", "secret" };
 static const TurnCase turn_wrong = { "", "wrong" };
+static const TurnCase turn_viewer = { "", "secret", TRUE };
 
 static void
 test_encoder (gconstpointer data)
@@ -1857,6 +1863,8 @@ main (int argc, char **argv)
       test_key_frame_requests);
   g_test_add_data_func ("/webrtc-sink/turn/udp", &turn_udp, test_turn);
   g_test_add_data_func ("/webrtc-sink/turn/tcp", &turn_tcp, test_turn);
+  g_test_add_data_func ("/webrtc-sink/turn/viewer-only", &turn_viewer,
+      test_turn);
   g_test_add_data_func ("/webrtc-sink/turn/wrong-password", &turn_wrong,
       test_turn);
   g_test_add_func ("/webrtc-sink/use-case-2", test_use_case_2);

@@ -68,25 +68,17 @@ get_u64 (const GstStructure * s, const gchar * field)
   return 0;
 }
 
-/* One candidate of the selected pair. GStreamer 1.22 files its candidates
- * under swapped ids ("ice-candidate-local_..." has the type
- * remote-candidate), so the side comes from the stats type, not from
- * which id of the pair named it. */
-static void
-parse_candidate (const GstStructure * reply, const gchar * id,
-    dsl_webrtc_viewer_stats * stats)
+/* The type of one candidate of the selected pair. The pair's ids say
+ * which side each is; GStreamer 1.22 gives each candidate's own stats the
+ * other side's stats type (its test of the "local"/"remote" tag is
+ * inverted), so that type is not read. */
+static guint
+candidate_type (const GstStructure * reply, const gchar * id)
 {
   const GstStructure *c = find_stats (reply, id);
-  guint type;
 
-  if (!c)
-    return;
-  type = dsl_webrtc_stats_candidate_type (gst_structure_get_string (c,
-          "candidate-type"));
-  if (stats_type (c) == GST_WEBRTC_STATS_LOCAL_CANDIDATE)
-    stats->local_candidate_type = type;
-  else if (stats_type (c) == GST_WEBRTC_STATS_REMOTE_CANDIDATE)
-    stats->remote_candidate_type = type;
+  return c ? dsl_webrtc_stats_candidate_type (gst_structure_get_string (c,
+          "candidate-type")) : DSL_WEBRTC_CANDIDATE_TYPE_UNKNOWN;
 }
 
 static void
@@ -97,10 +89,10 @@ parse_pair (const GstStructure * reply, const gchar * pair_id,
 
   if (!pair)
     return;
-  parse_candidate (reply, gst_structure_get_string (pair,
-          "local-candidate-id"), stats);
-  parse_candidate (reply, gst_structure_get_string (pair,
-          "remote-candidate-id"), stats);
+  stats->local_candidate_type = candidate_type (reply,
+      gst_structure_get_string (pair, "local-candidate-id"));
+  stats->remote_candidate_type = candidate_type (reply,
+      gst_structure_get_string (pair, "remote-candidate-id"));
 }
 
 void
