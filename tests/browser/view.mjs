@@ -334,7 +334,10 @@ async function main() {
       }
       const listed = await page.evaluate(() =>
         [...document.querySelectorAll('#metadata-list li')].map((li) => li.textContent));
-      const numbers = listed.map((t) => Number((t.match(/(\d+)$/) || [])[1]));
+      // the numbered (text) messages in order; others (binary ones, listed
+      // by their size) are not part of the count
+      const numbers = listed.filter((t) => !/^binary/.test(t))
+        .map((t) => Number((t.match(/(\d+)$/) || [])[1]));
       const inOrder = numbers.length > 0 && numbers.every((n, i) => i === 0 || n === numbers[i - 1] + 1);
       // freeze the box for the screenshot: the page draws what it last got
       const box = await page.evaluate(() => {
