@@ -338,7 +338,7 @@ async function main() {
       // by their size) are not part of the count
       const numbers = listed.filter((t) => !/^binary/.test(t))
         .map((t) => Number((t.match(/(\d+)$/) || [])[1]));
-      const inOrder = numbers.length > 0 && numbers.every((n, i) => i === 0 || n === numbers[i - 1] + 1);
+      const inOrder = numbers.every((n, i) => i === 0 || n === numbers[i - 1] + 1);
       // freeze the box for the screenshot: the page draws what it last got
       const box = await page.evaluate(() => {
         const v = window.dslViewer; const video = document.getElementById('video');
@@ -369,7 +369,7 @@ async function main() {
         listed: listed.length, listed_in_order: inOrder, box, box_edge_hits: hits,
         box_edge_probes: probes,
       });
-      if (!inOrder || !box || hits < probes / 2) {
+      if (!inOrder || listed.length === 0 || !box || hits < probes / 2) {
         return await fail('metadata: messages out of order or the box not drawn', result);
       }
     }
