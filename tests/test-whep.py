@@ -425,6 +425,10 @@ def case_h264(case):
         if server.port is None:
             case.fail_rest('no URL announced\n' + server.output())
             return
+        reply, _ = post_offer(server.port, offer=VP8_ONLY_OFFER)
+        case.result(reply.status == 422,
+                    'an offer of VP8 only to an H.264 server is 422',
+                    shown('POST', '/whep', SDP, reply))
         status, result, text = whep_js(server.url(), '--codec', 'H264')
         if skipped(case, status, result, 'whep.mjs'):
             return
@@ -448,10 +452,6 @@ def case_h264(case):
                         len(offered), chosen),
                     'offered {}\nfmtp {}\nanswered {} {}\nreceived {}'.format(
                         offered, fmtp, answered, rtpmap, chosen))
-        reply, _ = post_offer(server.port, offer=VP8_ONLY_OFFER)
-        case.result(reply.status == 422,
-                    'an offer of VP8 only to an H.264 server is 422',
-                    shown('POST', '/whep', SDP, reply))
     finally:
         server.stop()
 

@@ -16,26 +16,33 @@
 // cross-origin page must come from a real loopback server: a page Playwright
 // fulfils has no address, Chromium counts it as public, and its Local
 // Network Access rule then blocks its requests to 127.0.0.1 before CORS is
-// even asked. whep.js is loaded into the page as the ES module it is. The page makes an RTCPeerConnection
-// with one recvonly video transceiver, calls WHEPClient.view(pc, url, token),
-// waits until --frames frames are decoded (getStats framesDecoded), checks
-// the size, then calls the client's stop() (closes the peer connection and
-// sends DELETE).
+// even asked. whep.js is loaded into the page as the ES module it is. The
+// page makes an RTCPeerConnection with one recvonly video transceiver, calls
+// WHEPClient.view(pc, url, token), waits until --frames frames are decoded
+// (getStats framesDecoded), checks the size (the decoder's and the <video>
+// element's), then calls the client's stop() (closes the peer connection
+// and sends DELETE).
 //
 // Prints one JSON line: {"ok":true|false, "frames", "width", "height" (the
 // decoder's), "video_width", "video_height" (the <video> element's),
-// "rvfc_frames" (requestVideoFrameCallback count), "codec",
-// "candidate_type", "remote_candidate_type" (the selected pair),
-// "resource_url", "requests" (every fetch whep.js made: method, url,
+// "rvfc_frames" (requestVideoFrameCallback count), "video_state" (the
+// element's readyState, paused, its track muted: a stream decoded but never
+// shown, framesDecoded growing at readyState 0, is an answer whose SSRCs do
+// not name the media), "codec", "payload_type", "candidate_type",
+// "remote_candidate_type", "local_address", "remote_address" (the selected
+// pair), "resource_url", "requests" (every fetch whep.js made: method, url,
 // status or error, and the POST's response headers), "offer_h264_pts",
-// "answer_pts", "answer_rtpmap", "delete_status", "stage" (where it
-// stopped), "errors" (page errors, unhandled rejections: whep.js trickles
-// with PATCH from a timer, so a refused PATCH is one), "console" (the
-// page's last console lines),
-// "reason" when not ok}. Exit 0 if ok, 1 if not, 2 on a usage error, 77
-// (skip) when playwright-core, whep.js or the Chromium executable is missing.
+// "offer_h264_fmtp", "answer_pts", "answer_rtpmap", "answer_fmtp",
+// "answer_ssrc_lines", "answer_candidates", "delete_status", "stage" (where
+// it stopped), "errors" (page errors, unhandled rejections: whep.js trickles
+// with PATCH from a timer, so a refused PATCH is one), "console" (the page's
+// last console lines), "reason" when not ok}. Exit 0 if ok, 1 if not, 2 on a
+// usage error, 77 (skip) when playwright-core, whep.js or the Chromium
+// executable is missing.
 // Options: --chromium PATH (default $CHROMIUM or /usr/bin/chromium),
-// --verbose (page console on stderr).
+// --codec NAME (the decoded codec must be video/NAME), --verbose (page
+// console on stderr; the result also carries offer_sdp, answer_sdp and the
+// whole inbound-rtp entry).
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -294,6 +301,7 @@ async function main() {
       out.answer_rtpmap = answer ? answer.rtpmap : {};
       out.answer_fmtp = answer ? answer.fmtp : {};
       out.answer_candidates = s.answer ? (s.answer.match(/^a=candidate:.*$/gm) || []) : [];
+      out.answer_ssrc_lines = s.answer ? (s.answer.match(/^a=ssrc(-group)?:.*$/gm) || []) : [];
       if (opts.verbose) Object.assign(out, { offer_sdp: s.offer, answer_sdp: s.answer });
       const del = s.requests.filter((r) => r.method === 'DELETE');
       out.delete_status = del.length ? (del[del.length - 1].status ?? null) : null;
