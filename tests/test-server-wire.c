@@ -790,6 +790,33 @@ test_whep_handoff (void)
   whep_request_free (r);
   whep_request_free (post);
 
+  /* a session that ended by itself (here the transceiver closes it): the
+   * player's DELETE as it leaves gets 200, once */
+  post = whep_request (session, port, "POST", "/whep", "application/sdp",
+      whep_offer);
+  g_assert_true (dsl_test_wait_until (transceiver_has_channel, t, 10000));
+  g_assert_cmpint (gst_sdp_message_new_from_text (whep_offer, &answer), ==,
+      GST_SDP_OK);
+  dsl_signaling_channel_send_description (t->channel, "answer", answer,
+      &servers);
+  gst_sdp_message_free (answer);
+  g_assert_cmpuint (whep_status (post), ==, 201);
+  location = soup_message_headers_get_one (soup_message_get_response_headers
+      (post->msg), "Location");
+  dsl_signaling_channel_close (t->channel, DSL_CLOSE_NORMAL, "ended");
+  g_assert_null (t->channel);
+  r = whep_request (session, port, "PATCH", location,
+      "application/trickle-ice-sdpfrag", "a=end-of-candidates\r\n");
+  g_assert_cmpuint (whep_status (r), ==, 404);
+  whep_request_free (r);
+  r = whep_request (session, port, "DELETE", location, NULL, NULL);
+  g_assert_cmpuint (whep_status (r), ==, 200);
+  whep_request_free (r);
+  r = whep_request (session, port, "DELETE", location, NULL, NULL);
+  g_assert_cmpuint (whep_status (r), ==, 404);
+  whep_request_free (r);
+  whep_request_free (post);
+
   /* refused before the answer: the close code becomes the status */
   post = whep_request (session, port, "POST", "/whep", "application/sdp",
       whep_offer);
@@ -811,7 +838,7 @@ test_whep_handoff (void)
   g_assert_cmpstr (soup_message_headers_get_one
       (soup_message_get_response_headers (post->msg),
           "Access-Control-Allow-Origin"), ==, "http://viewer.example");
-  g_assert_cmpuint (t->connects, ==, 2);
+  g_assert_cmpuint (t->connects, ==, 3);
   whep_request_free (post);
   g_assert_cmpuint (dsl_websocket_server_token_set (NULL), ==,
       DSL_RESULT_SUCCESS);
@@ -823,7 +850,7 @@ test_whep_handoff (void)
   g_assert_cmpuint (whep_status (post), ==, 503);
   g_assert_cmpstr (soup_message_headers_get_one
       (soup_message_get_response_headers (post->msg), "Retry-After"), ==, "5");
-  g_assert_cmpuint (t->connects, ==, 2);
+  g_assert_cmpuint (t->connects, ==, 3);
   whep_request_free (post);
 
   /* a POST waiting for its answer when the server stops */

@@ -811,6 +811,39 @@ def case_shared_encoder(case):
         server.stop()
 
 
+# ---------------------------------------------------------------------------
+# h. metadata over WHEP, and a player that closes its peer connection first
+# ---------------------------------------------------------------------------
+
+def case_data_channel(case):
+    """A player whose offer has a data channel section gets the sink's
+    metadata channel in the same association; whep.js closes its peer
+    connection before its DELETE, which still gets 200 and the viewer
+    leaves (CLOSED), not FAILED."""
+    server = Server('--demo-boxes')
+    try:
+        if server.port is None:
+            case.fail_rest('no URL announced\n' + server.output())
+            return
+        status, result, text = whep_js(server.url(), '--data-channel', '10')
+        if skipped(case, status, result, 'whep.mjs'):
+            return
+        case.result(played(status, result) and
+                    result.get('metadata_messages', 0) >= 10 and
+                    'dsl-metadata' in result.get('data_channels', []),
+                    'whep.js with a data channel plays and gets 10 messages '
+                    'on the dsl-metadata channel; its DELETE gets 200',
+                    text + '\n' + server.output())
+        _, line = server.child.wait_for_line(
+            lambda l: 'left' in l and 'viewer' in l, 10)
+        case.result(line is not None and not any(
+            'connection failed' in l for l in server.child.errors),
+                    'the viewer left without a failure',
+                    server.output())
+    finally:
+        server.stop()
+
+
 CASES = [
     ('whep.js on /whep and /whep/cam1', 6, case_whep_js_paths),
     ('whep.js, H.264', 3, case_h264),
@@ -819,6 +852,7 @@ CASES = [
     ('requests refused', 16, case_malformed),
     ('CORS', 7, case_cors),
     ('one encoder for WebSocket and WHEP', 5, case_shared_encoder),
+    ('metadata over WHEP', 2, case_data_channel),
 ]
 
 

@@ -15,6 +15,13 @@
  * beyond, the connection is closed on it. */
 #define DRAIN_MAX (1024 * 1024)
 
+/* A session that ended by itself (the viewer closed its peer connection,
+ * ICE failed, the application closed it) is remembered this long, so the
+ * DELETE a player sends as it leaves gets 200, not 404; at most this many
+ * are remembered. */
+#define ENDED_KEEP_US (60 * G_USEC_PER_SEC)
+#define ENDED_MAX 1024
+
 #define SDP_TYPE "application/sdp"
 #define FRAGMENT_TYPE "application/trickle-ice-sdpfrag"
 
@@ -26,6 +33,8 @@ struct _DslWhepEndpoint
   DslWhepViewerFunc take_viewer;
   gpointer data;
   GHashTable *sessions;        /* location -> DslWhepChannel (a reference) */
+  GHashTable *ended;           /* location -> gint64* when it ended */
+  GQueue ended_order;          /* the locations of ended, oldest first */
 };
 
 /* ------------------------------------------------------------------ */
@@ -107,6 +116,38 @@ new_location (void)
   return g_string_free (location, FALSE);
 }
 
+/* Forgets the ended sessions that are too old, or one too many. */
+static void
+prune_ended (DslWhepEndpoint * self)
+{
+  gint64 now = g_get_monotonic_time ();
+  const gchar *oldest;
+
+  while ((oldest = g_queue_peek_head (&self->ended_order))) {
+    gint64 *when = g_hash_table_lookup (self->ended, oldest);
+
+    if (when && now - *when < ENDED_KEEP_US
+        && g_queue_get_length (&self->ended_order) <= ENDED_MAX)
+      break;
+    /* the queue's string is the table's key */
+    g_hash_table_remove (self->ended, g_queue_pop_head (&self->ended_order));
+  }
+}
+
+/* TRUE once: the DELETE of a session that ended by itself. */
+static gboolean
+take_ended (DslWhepEndpoint * self, const gchar * location)
+{
+  gpointer key = NULL;
+
+  prune_ended (self);
+  if (!g_hash_table_lookup_extended (self->ended, location, &key, NULL))
+    return FALSE;
+  g_queue_remove (&self->ended_order, key);
+  g_hash_table_remove (self->ended, location);
+  return TRUE;
+}
+
 static void
 session_closed_cb (DslSignalingChannel * channel, gpointer data)
 {
@@ -115,6 +156,15 @@ session_closed_cb (DslSignalingChannel * channel, gpointer data)
       (channel));
 
   g_signal_handlers_disconnect_by_data (channel, self);
+  if (!dsl_whep_channel_is_deleted (DSL_WHEP_CHANNEL (channel))) {
+    gchar *key = g_strdup (location);
+    gint64 *when = g_new (gint64, 1);
+
+    *when = g_get_monotonic_time ();
+    g_hash_table_insert (self->ended, key, when);
+    g_queue_push_tail (&self->ended_order, key);
+    prune_ended (self);
+  }
   /* drops the table's reference */
   g_hash_table_remove (self->sessions, location);
 }
@@ -315,7 +365,11 @@ resource_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
 
   DSL_CONTEXT_SCOPE;
   if (!(channel = g_hash_table_lookup (self->sessions, path))) {
-    refuse (msg, path, SOUP_STATUS_NOT_FOUND, "No such WHEP session.");
+    /* a player leaving a session that has just ended by itself */
+    if (g_str_equal (method, "DELETE") && take_ended (self, path))
+      respond (msg, SOUP_STATUS_OK, NULL);
+    else
+      refuse (msg, path, SOUP_STATUS_NOT_FOUND, "No such WHEP session.");
     return;
   }
   if (g_str_equal (method, "OPTIONS")) {
@@ -366,6 +420,9 @@ dsl_whep_endpoint_new (SoupServer * soup, DslWebsocketPaths * paths,
   self->data = data;
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_object_unref);
+  self->ended = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      g_free);
+  g_queue_init (&self->ended_order);
   soup_server_add_early_handler (soup, DSL_WHEP_PATH, endpoint_early_cb, self,
       NULL);
   soup_server_add_early_handler (soup, DSL_WHEP_RESOURCE_PATH,

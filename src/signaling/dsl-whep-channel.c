@@ -17,6 +17,7 @@ struct _DslWhepChannel
   gchar *location;
   gchar *ufrag, *pwd;          /* the offer's: a PATCH with others restarts */
   gboolean ended;
+  gboolean deleted;
 };
 
 G_DEFINE_FINAL_TYPE (DslWhepChannel, dsl_whep_channel,
@@ -256,9 +257,17 @@ dsl_whep_channel_delete (DslWhepChannel * self)
   g_return_if_fail (DSL_IS_WHEP_CHANNEL (self));
   GST_INFO ("%s: deleted by the viewer", self->location);
   self->ended = TRUE;
+  self->deleted = TRUE;
   if (self->post)
     refuse_post (self, SOUP_STATUS_SERVICE_UNAVAILABLE, "deleted");
   dsl_signaling_channel_peer_closed (DSL_SIGNALING_CHANNEL (self));
+}
+
+gboolean
+dsl_whep_channel_is_deleted (DslWhepChannel * self)
+{
+  g_return_val_if_fail (DSL_IS_WHEP_CHANNEL (self), FALSE);
+  return self->deleted;
 }
 
 const gchar *

@@ -40,6 +40,9 @@ guint dsl_whep_channel_patch (DslWhepChannel * self, const gchar * fragment,
 /* A DELETE: the viewer leaves. */
 void dsl_whep_channel_delete (DslWhepChannel * self);
 
+/* TRUE once a DELETE ended it. */
+gboolean dsl_whep_channel_is_deleted (DslWhepChannel * self);
+
 G_END_DECLS
 
 #endif /* DSL_WHEP_CHANNEL_H */

@@ -1074,6 +1074,24 @@ resync_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   return GST_PAD_PROBE_OK;
 }
 
+/* A viewer that closes its peer connection aborts the SCTP association
+ * over a transport that still works: sctpenc then posts an error ("SCTP
+ * association went into error state") while ICE and DTLS are connected.
+ * That viewer left; one whose transport failed shows it as ICE or DTLS
+ * failing instead. (With WHEP that abort often comes before the DELETE.) */
+static gboolean
+peer_closed_association (DslWebrtcSession * self, GstMessage * message)
+{
+  GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+  GstElementFactory *factory = GST_IS_ELEMENT (GST_MESSAGE_SRC (message)) ?
+      gst_element_get_factory (GST_ELEMENT (GST_MESSAGE_SRC (message))) : NULL;
+
+  if (!factory || !g_str_has_prefix (GST_OBJECT_NAME (factory), "sctp"))
+    return FALSE;
+  g_object_get (self->webrtcbin, "connection-state", &state, NULL);
+  return state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
+}
+
 /* Main context (the Pipeline's bus watch): an error from inside our
  * webrtcbin (its SCTP association failing when the viewer leaves, DTLS)
  * ends this viewer only. */
@@ -1082,10 +1100,19 @@ webrtcbin_error_cb (GstMessage * message, gpointer data)
 {
   DslWebrtcSession *self = data;
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *reason = NULL;
+  g_autofree gchar *reason = NULL, *debug = NULL;
 
-  gst_message_parse_error (message, &error, NULL);
+  gst_message_parse_error (message, &error, &debug);
   reason = g_strdup_printf ("webrtcbin: %s", error->message);
+  GST_DEBUG ("%s: error from %s: %s (%s)", self->name,
+      GST_MESSAGE_SRC_NAME (message), error->message, debug);
+  if (peer_closed_association (self, message)) {
+    /* the viewer closed its peer connection: it left */
+    GST_INFO ("%s: the viewer closed its peer connection (%s)", self->name,
+        reason);
+    dsl_webrtc_session_close (self, DSL_CLOSE_NORMAL, "the viewer left");
+    return;
+  }
   fail (self, reason);
 }
 

@@ -40,6 +40,8 @@
 // usage error, 77 (skip) when playwright-core, whep.js or the Chromium
 // executable is missing.
 // Options: --chromium PATH (default $CHROMIUM or /usr/bin/chromium),
+// --data-channel N (the offer gets a data channel of the page's; then N
+// messages must arrive on the server's "dsl-metadata" channel),
 // --codec NAME (the decoded codec must be video/NAME), --verbose (page
 // console on stderr; the result also carries offer_sdp, answer_sdp and the
 // whole inbound-rtp entry).
@@ -54,7 +56,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const WHEP_JS = join(HERE, 'node_modules', 'whip-whep', 'whep.js');
 const USAGE = 'usage: node whep.mjs --url ENDPOINT [--token T] [--frames N] ' +
   '[--width W] [--height H] [--timeout-ms MS] [--page-url URL] [--codec NAME] ' +
-  '[--chromium PATH] [--verbose]';
+  '[--data-channel N] [--chromium PATH] [--verbose]';
 
 function emit(obj) {
   process.stdout.write(JSON.stringify(obj) + '\n');
@@ -69,7 +71,7 @@ function positive(v, name) {
 function parseArgs(argv) {
   const o = {
     url: null, token: null, frames: 30, width: null, height: null,
-    timeoutMs: 30000, pageUrl: null, codec: null,
+    timeoutMs: 30000, pageUrl: null, codec: null, dataChannel: 0,
     chromium: process.env.CHROMIUM || '/usr/bin/chromium', verbose: false,
   };
   const valued = {
@@ -82,6 +84,7 @@ function parseArgs(argv) {
     '--page-url': (v) => { o.pageUrl = v; },
     '--codec': (v) => { o.codec = v; },
     '--chromium': (v) => { o.chromium = v; },
+    '--data-channel': (v) => { o.dataChannel = positive(v, '--data-channel'); },
   };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
@@ -129,10 +132,11 @@ function videoSection(sdp) {
 }
 
 // Runs in the page: everything the player does, its progress in window.__whep.
-async function startPlayer({ url, token }) {
+async function startPlayer({ url, token, dataChannel }) {
   const state = window.__whep = {
     stage: 'starting', errors: [], requests: [], offer: null, answer: null,
     rvfcFrames: 0, resourceUrl: null, stopped: false, viewed: false,
+    metadataMessages: 0, channels: [],
   };
   window.addEventListener('unhandledrejection', (e) => {
     state.errors.push(`unhandledrejection: ${e.reason && e.reason.message ? e.reason.message : e.reason}`);
@@ -171,6 +175,17 @@ async function startPlayer({ url, token }) {
   const pc = new RTCPeerConnection();
   window.__pc = pc;
   pc.addTransceiver('video', { direction: 'recvonly' });
+  if (dataChannel) {
+    // a channel of ours puts m=application in the offer; the server's
+    // metadata channel then opens over the same association
+    pc.createDataChannel('player');
+    pc.ondatachannel = (e) => {
+      state.channels.push(e.channel.label);
+      if (e.channel.label === 'dsl-metadata') {
+        e.channel.onmessage = () => { state.metadataMessages++; };
+      }
+    };
+  }
   state.tracks = 0;
   pc.ontrack = (e) => {
     state.tracks++;
@@ -366,7 +381,8 @@ async function main() {
     stage = 'view';
     // --verbose: the whole inbound-rtp entry, and both SDPs, in the result
     if (opts.verbose) await page.evaluate(() => { window.__whepDebug = true; });
-    await page.evaluate(startPlayer, { url: opts.url, token: opts.token });
+    await page.evaluate(startPlayer, { url: opts.url, token: opts.token,
+      dataChannel: opts.dataChannel });
     const viewed = await page.evaluate(() => window.__whep.stage);
     if (viewed !== 'playing') return await fail('WHEPClient.view() failed');
 
@@ -392,6 +408,11 @@ async function main() {
     } catch (err) {
       return await fail(`${stage}: ${err.message}`);
     }
+    // --data-channel N: N messages on the server's metadata channel
+    if (opts.dataChannel) {
+      await page.waitForFunction((n) => window.__whep.metadataMessages >= n,
+        opts.dataChannel, { timeout: left(), polling: 50 }).catch(() => {});
+    }
     // the <video> element has its size once it has shown a frame
     await page.waitForFunction(() => document.querySelector('video').videoWidth > 0,
       null, { timeout: Math.min(left(), 3000) }).catch(() => {});
@@ -414,6 +435,15 @@ async function main() {
     }
     if (opts.codec && stats.codec !== `video/${opts.codec}`) {
       problems.push(`codec ${stats.codec}, expected video/${opts.codec}`);
+    }
+    if (opts.dataChannel) {
+      Object.assign(result, await page.evaluate(() => ({
+        metadata_messages: window.__whep.metadataMessages,
+        data_channels: window.__whep.channels,
+      })));
+      if (result.metadata_messages < opts.dataChannel) {
+        problems.push(`${result.metadata_messages} metadata messages, expected ${opts.dataChannel}`);
+      }
     }
     if (result.delete_status !== 200) problems.push(`DELETE answered ${result.delete_status}`);
     if (errors.length) problems.push(`errors: ${errors.join('; ')}`);
