@@ -126,11 +126,18 @@ client_of (DslConnectionGuard * self, SoupServerMessage * msg)
   return remote ? g_hash_table_lookup (self->clients, remote) : NULL;
 }
 
+/* Closes the oldest pending connection that is still open, and counts
+ * it; those the peer closed already (the sweep forgets them within a
+ * second) only leave the queue: turning them away would free nothing,
+ * and count a refusal nobody got. */
 static void
 evict_oldest_pending (DslConnectionGuard * self, DslRefusal reason)
 {
-  Client *oldest = g_queue_peek_head (&self->pending);
+  Client *oldest;
 
+  while ((oldest = g_queue_peek_head (&self->pending))
+      && dsl_client_connection_is_closed (oldest->connection))
+    client_forget_pending (oldest);
   if (oldest) {
     client_abort (oldest);
     self->evicted++;
