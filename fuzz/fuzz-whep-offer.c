@@ -10,9 +10,10 @@
  * accepted offer is v=0 with an origin and media, a refused one has a
  * reason (too large and NUL-holding bodies are refused); the candidates
  * are the a=candidate lines of the sections; wants_video holds exactly
- * for at most DSL_SDP_OFFER_MAX_MEDIA sections and
- * DSL_SDP_OFFER_MAX_CANDIDATES candidates, one section being video, not
- * rejected (port 0), neither sendonly nor inactive; a codec found is a
+ * for at most one audio, one video and one application section (no other
+ * kind), DSL_SDP_OFFER_MAX_CANDIDATES candidates, every audio or video section
+ * naming one direction, every section a mid of its own, and the first
+ * video section not rejected (port 0) and receiving; a codec found is a
  * dynamic payload type of the first such section whose rtpmap names that
  * codec (H.264: packetization-mode 1, the best profile, the first of
  * equals), with its caps, and one is found whenever the section has one;
@@ -42,34 +43,112 @@ has_attribute (const GstSDPMedia * media, const gchar * name)
   return FALSE;
 }
 
-/* The section we would send into: the first m=video with a port that
- * does not say sendonly or inactive (the default direction is sendrecv). */
+/* Exactly one direction attribute. */
+static gboolean
+has_direction (const GstSDPMedia * media)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++) {
+    const gchar *key = gst_sdp_media_get_attribute (media, i)->key;
+
+    n += !g_strcmp0 (key, "sendrecv") || !g_strcmp0 (key, "recvonly")
+        || !g_strcmp0 (key, "sendonly") || !g_strcmp0 (key, "inactive");
+  }
+  return n == 1;
+}
+
+/* The section we would send into: the first m=video, when it has a port
+ * and its one direction is recvonly or sendrecv (webrtcbin
+ * binds our video to the first video section, and takes no direction as
+ * a rejection). */
 static gint
 receiving_video (const GstSDPMessage * sdp)
 {
   for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
     const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
-    const gchar *kind = gst_sdp_media_get_media (media);
 
-    if (g_strcmp0 (kind, "video") == 0 && gst_sdp_media_get_port (media) != 0
-        && !has_attribute (media, "sendonly")
-        && !has_attribute (media, "inactive"))
-      return (gint) i;
+    if (g_strcmp0 (gst_sdp_media_get_media (media), "video") != 0)
+      continue;
+    if (gst_sdp_media_get_port (media) == 0 || has_attribute (media,
+            "sendonly") || has_attribute (media, "inactive")
+        || !has_direction (media)
+        || g_strcmp0 (gst_sdp_media_get_proto (media), "UDP/TLS/RTP/SAVPF"))
+      return -1;
+    return (gint) i;
   }
   return -1;
 }
 
+/* At most one audio, one video and one application section, nothing
+ * else, each with WebRTC's profile. */
+static gboolean
+one_of_each_kind (const GstSDPMessage * sdp)
+{
+  guint audio = 0, video = 0, application = 0;
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    const gchar *kind = gst_sdp_media_get_media (gst_sdp_message_get_media
+        (sdp, i));
+
+    const gchar *proto = gst_sdp_media_get_proto (gst_sdp_message_get_media
+        (sdp, i));
+
+    if (!g_strcmp0 (kind, "audio"))
+      audio++;
+    else if (!g_strcmp0 (kind, "video"))
+      video++;
+    else if (!g_strcmp0 (kind, "application"))
+      application++;
+    else
+      return FALSE;
+    if (g_strcmp0 (proto, !g_strcmp0 (kind, "application") ?
+            "UDP/DTLS/SCTP" : "UDP/TLS/RTP/SAVPF"))
+      return FALSE;
+    if (!g_strcmp0 (kind, "application")) {
+      const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+
+      if (gst_sdp_media_formats_len (media) != 1
+          || g_strcmp0 (gst_sdp_media_get_format (media, 0),
+              "webrtc-datachannel"))
+        return FALSE;
+    }
+  }
+  return audio <= 1 && video <= 1 && application <= 1;
+}
+
+/* Every audio or video section names a direction, and every section has
+ * an a=mid of its own. */
+static gboolean
+well_formed_sections (const GstSDPMessage * sdp)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+    const gchar *mid = gst_sdp_media_get_attribute_val (media, "mid");
+
+    if (g_strcmp0 (gst_sdp_media_get_media (media), "application") != 0
+        && !has_direction (media))
+      return FALSE;
+    if (!mid)
+      return FALSE;
+    for (guint j = 0; j < i; j++)
+      if (!g_strcmp0 (gst_sdp_media_get_attribute_val
+              (gst_sdp_message_get_media (sdp, j), "mid"), mid))
+        return FALSE;
+  }
+  return TRUE;
+}
+
 /* The caps of a format of that section, or NULL when it is not a dynamic
- * payload type (digits, RFC 4566's fmt and RFC 3551, 96..127; a "+"
- * before them reads the same to webrtcbin, atoi, a "-" does not) or has
- * no rtpmap. */
+ * payload type (two or three digits, no sign, 96..127) or has no
+ * rtpmap. */
 static GstCaps *
 format_caps (const GstSDPMedia * media, const gchar * format)
 {
-  const gchar *digits = format + (*format == '+');
+  const gchar *digits = format;
   guint64 value;
 
-  if (!*digits)
+  if (strlen (digits) < 2 || strlen (digits) > 3)
     return NULL;
   for (const gchar * c = digits; *c; c++)
     if (!g_ascii_isdigit (*c))
@@ -82,15 +161,15 @@ format_caps (const GstSDPMedia * media, const gchar * format)
 
 /* What a format is worth for encoding_name: -1 unusable, else lower is
  * better (H.264: constrained baseline, baseline, another profile, none).
- * The profile is the name libgstsdp gives: it turns a profile-level-id
- * into one only next to level-asymmetry-allowed=1 and leaves it as it is
- * otherwise, which counts as none here, as in dsl-sdp-offer.c (see
- * fuzz/README.md). */
+ * The profile is the name libgstsdp gives (it turns a profile-level-id
+ * into one only next to level-asymmetry-allowed=1), else the
+ * profile-level-id itself, as in dsl-sdp-offer.c. */
 static gint
 worth (const GstCaps * caps, const gchar * encoding_name)
 {
   const GstStructure *s;
-  const gchar *name, *profile;
+  const gchar *name, *profile, *id;
+  gint rate = 0;
 
   if (!caps)
     return -1;
@@ -98,17 +177,29 @@ worth (const GstCaps * caps, const gchar * encoding_name)
   name = gst_structure_get_string (s, "encoding-name");
   if (!name || g_ascii_strcasecmp (name, encoding_name) != 0)
     return -1;
+  if (!gst_structure_get_int (s, "clock-rate", &rate) || rate != 90000)
+    return -1;
   if (strcmp (encoding_name, "H264") != 0)
     return 0;
   if (g_strcmp0 (gst_structure_get_string (s, "packetization-mode"), "1"))
     return -1;
   profile = gst_structure_get_string (s, "profile");
-  if (!profile)
+  if (profile) {
+    if (strcmp (profile, "constrained-baseline") == 0)
+      return 0;
+    if (strcmp (profile, "baseline") == 0)
+      return 1;
+    return 2;
+  }
+  /* no name: the profile-level-id (profile_idc, constraint flags) */
+  id = gst_structure_get_string (s, "profile-level-id");
+  if (!id)
     return 3;
-  if (strcmp (profile, "constrained-baseline") == 0)
-    return 0;
-  if (strcmp (profile, "baseline") == 0)
-    return 1;
+  if (strlen (id) == 6 && g_ascii_tolower (id[0]) == '4' && id[1] == '2') {
+    gint flags = g_ascii_xdigit_value (id[2]);
+
+    return flags >= 0 && (flags & 0x4) ? 0 : 1;
+  }
   return 2;
 }
 
@@ -206,8 +297,8 @@ LLVMFuzzerTestOneInput (const uint8_t * data, size_t size)
       "count_candidates %u, expected %u",
       dsl_sdp_offer_count_candidates (offer), candidates);
   video = receiving_video (offer);
-  expected = video >= 0
-      && gst_sdp_message_medias_len (offer) <= DSL_SDP_OFFER_MAX_MEDIA
+  expected = video >= 0 && well_formed_sections (offer)
+      && one_of_each_kind (offer)
       && candidates <= DSL_SDP_OFFER_MAX_CANDIDATES;
   wants = dsl_sdp_offer_wants_video (offer, &error);
   FUZZ_CHECK (wants == expected, "wants_video %d, expected %d (%u sections, "

@@ -95,16 +95,34 @@ test_offer_wants_video (void)
     const gchar *media;
     gboolean wanted;
   } cases[] = {
-    {"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n", FALSE},
-    {"m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=sendonly\r\n", FALSE},
-    {"m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=inactive\r\n", FALSE},
-    {"m=video 0 UDP/TLS/RTP/SAVPF 96\r\n", FALSE},
-    {"m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n", FALSE},
-    {"m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=recvonly\r\n", TRUE},
-    /* sendrecv is the default */
-    {"m=video 9 UDP/TLS/RTP/SAVPF 96\r\n", TRUE},
-    {"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
-          "a=recvonly\r\n", TRUE},
+    {"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=recvonly\r\n", FALSE},
+    {"m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=sendonly\r\n", FALSE},
+    {"m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=inactive\r\n", FALSE},
+    {"m=video 0 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=recvonly\r\n", FALSE},
+    {"m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:0\r\n", FALSE},
+    {"m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=recvonly\r\n", TRUE},
+    {"m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=sendrecv\r\n", TRUE},
+    {"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=recvonly\r\n"
+          "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=recvonly\r\n"
+          "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:2\r\n",
+        TRUE},
+    /* webrtcbin 1.22 takes no direction (the default, sendrecv) as none,
+     * and rejects the section (found by fuzz-webrtcbin-offer) */
+    {"m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\n", FALSE},
+    {"m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=recvonly\r\n"
+          "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:1\r\n", FALSE},
+    /* DTLS-SRTP only */
+    {"m=video 9 RTP/AVP 96\r\na=mid:0\r\na=recvonly\r\n", FALSE},
+    /* mids: each section one, none twice */
+    {"m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=recvonly\r\n", FALSE},
+    {"m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=recvonly\r\n"
+          "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=recvonly\r\n",
+        FALSE},
+    /* webrtcbin binds our video to the first video section, whatever it
+     * asks: a sendonly (or rejected) one first is no use */
+    {"m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=sendonly\r\n"
+          "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=recvonly\r\n",
+        FALSE},
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -118,18 +136,25 @@ test_offer_wants_video (void)
     gst_sdp_message_free (offer);
   }
   {
-    /* more sections than a browser ever offers */
-    GString *text = g_string_new (head);
-    g_autofree gchar *error = NULL;
-    GstSDPMessage *offer;
+    /* one section of each kind at most (webrtcbin answers a second video
+     * with the viewer's fingerprint, then refuses its own answer: found by
+     * fuzz-webrtcbin-offer), and no other kind */
+    static const gchar *extra[] = {
+      "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=recvonly\r\n",
+      "m=text 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\na=recvonly\r\n",
+    };
 
-    for (gint i = 0; i <= DSL_SDP_OFFER_MAX_MEDIA; i++)
-      g_string_append (text, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n");
-    offer = parse (text->str);
-    g_assert_false (dsl_sdp_offer_wants_video (offer, &error));
-    g_assert_nonnull (strstr (error, "media sections"));
-    gst_sdp_message_free (offer);
-    g_string_free (text, TRUE);
+    for (gsize i = 0; i < G_N_ELEMENTS (extra); i++) {
+      g_autofree gchar *text = g_strconcat (head, "m=video 9 "
+          "UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=recvonly\r\n", extra[i],
+          NULL);
+      g_autofree gchar *error = NULL;
+      GstSDPMessage *offer = parse (text);
+
+      g_assert_false (dsl_sdp_offer_wants_video (offer, &error));
+      g_assert_nonnull (strstr (error, "at most one"));
+      gst_sdp_message_free (offer);
+    }
   }
   {
     /* candidates in the offer: each one an address ICE would check */
@@ -137,7 +162,8 @@ test_offer_wants_video (void)
     g_autofree gchar *error = NULL;
     GstSDPMessage *offer;
 
-    g_string_append (text, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n");
+    g_string_append (text, "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\n"
+        "a=recvonly\r\n");
     for (gint i = 0; i < DSL_SDP_OFFER_MAX_CANDIDATES; i++)
       g_string_append_printf (text, "a=candidate:%d 1 udp 1 10.0.%d.%d 9 "
           "typ host\r\n", i, i / 250, i % 250 + 1);
@@ -187,6 +213,33 @@ test_offer_find_codec (void)
     g_assert_true (dsl_sdp_offer_find_codec (offer, "H264", &pt, NULL,
             &error));
     g_assert_cmpuint (pt, ==, 102);
+    gst_sdp_message_free (offer);
+  }
+  {
+    /* a sign before the digits (g_ascii_strtoull takes it, and wraps) is
+     * no payload type; nor are more than three digits */
+    g_autofree gchar *text = g_strdup (chromium_offer);
+
+    memcpy (strstr (text, " 96 97"), " -9 97", 6);
+    memcpy (strstr (text, "a=rtpmap:96 "), "a=rtpmap:-9 ", 12);
+    offer = parse (text);
+    g_assert_false (dsl_sdp_offer_find_codec (offer, "VP8", &pt, NULL,
+            &error));
+    g_clear_pointer (&error, g_free);
+    gst_sdp_message_free (offer);
+  }
+  {
+    /* without level-asymmetry-allowed, libgstsdp names no profile: the
+     * profile-level-id itself ranks them */
+    g_autofree gchar *text = g_strdup (chromium_offer);
+    gchar *p;
+
+    while ((p = strstr (text, "level-asymmetry-allowed=1;")))
+      memcpy (p, "x-dsl-unknown-parameter=1;", 26);
+    offer = parse (text);
+    g_assert_true (dsl_sdp_offer_find_codec (offer, "H264", &pt, NULL,
+            &error));
+    g_assert_cmpuint (pt, ==, 108);
     gst_sdp_message_free (offer);
   }
   {

@@ -14,8 +14,6 @@ G_BEGIN_DECLS
 /* An offer body larger than this is refused (413); real ones are a few
  * KiB, with every codec a browser has. */
 #define DSL_SDP_OFFER_MAX_SIZE (32 * 1024)
-/* Media sections: a browser offers two or three. */
-#define DSL_SDP_OFFER_MAX_MEDIA 16
 /* Candidates in the offer itself (a player that gathers first): each one
  * has ICE send checks to an address the player chose, so they count
  * against the viewer's candidates (DSL_SIGNALING_MAX_CANDIDATES). */
@@ -27,10 +25,15 @@ G_BEGIN_DECLS
 gboolean dsl_sdp_offer_parse (const gchar * text, gsize length,
     GstSDPMessage ** offer, gchar ** error);
 
-/* FALSE (with a sentence in *error) unless the offer has a video section
- * that wants to receive (recvonly or sendrecv, not rejected), at most
- * DSL_SDP_OFFER_MAX_MEDIA sections and DSL_SDP_OFFER_MAX_CANDIDATES
- * candidates. */
+/* FALSE (with a sentence in *error) unless the offer is one webrtcbin
+ * 1.22 answers well with our one video: at most one audio, one video and
+ * one data channel section and nothing else, each with WebRTC's profile
+ * (UDP/TLS/RTP/SAVPF, UDP/DTLS/SCTP) (a section it cannot
+ * use makes it answer with the viewer's fingerprint, then refuse its own
+ * answer), each audio or video section naming one direction, every
+ * section its own a=mid, the video section UDP/TLS/RTP/SAVPF with a port
+ * and receiving (recvonly or sendrecv), and at most
+ * DSL_SDP_OFFER_MAX_CANDIDATES candidates. */
 gboolean dsl_sdp_offer_wants_video (const GstSDPMessage * offer,
     gchar ** error);
 

@@ -787,9 +787,11 @@ answer_set_cb (GstPromise * promise, gpointer data)
   g_autofree gchar *error = promise_error (promise);
 
   gst_promise_unref (promise);
+  /* webrtcbin 1.22 answers a section it cannot use with the viewer's own
+   * fingerprint, then refuses that answer: the offer's doing (422) */
   if (error)
-    hand_over_failure (self, DSL_CLOSE_INTERNAL_ERROR,
-        g_strdup_printf ("webrtcbin refused its own answer: %s", error));
+    hand_over_failure (self, DSL_CLOSE_UNSUPPORTED_DATA,
+        g_strdup_printf ("webrtcbin cannot answer this offer: %s", error));
   else
     answer_when_ready (self, TRUE, FALSE);
 }
