@@ -212,7 +212,7 @@ STATS_LINE = re.compile(
 
 
 def case_metrics(case):
-    seconds = 20
+    seconds = 12
     child, port = start_python_example('webrtc_metrics_and_stats.py',
                                        '--seconds', seconds)
     started = time.monotonic()
@@ -285,7 +285,7 @@ def delivered_to_one(line):
 
 
 def case_metadata(case):
-    seconds = 30
+    seconds = 20
     child, port = start_python_example('webrtc_metadata_boxes.py',
                                        '--seconds', seconds)
     started = time.monotonic()
