@@ -311,6 +311,12 @@ def played(status, result, codec=None):
           result.get('delete_status') == 200)
     if 'video_width' in result:
         ok = ok and (result['video_width'], result['video_height']) == (W, H)
+    if 'answer_ssrc_lines' in result:
+        # the answer names the media's SSRC (a=ssrc-group:FID 0 ...: the
+        # browser decodes but never shows it)
+        lines = result['answer_ssrc_lines']
+        ok = ok and any(l.startswith('a=ssrc:') for l in lines) and not any(
+            l.startswith('a=ssrc-group:FID 0 ') for l in lines)
     if codec:
         ok = ok and codec in (result.get('codec') or
                               result.get('answer_codec') or '')

@@ -229,8 +229,7 @@ post_offer (DslWhepEndpoint * self, SoupServerMessage * msg,
 }
 
 static void
-options (SoupServerMessage * msg, const gchar * path, const gchar * allow,
-    DslWhepEndpoint * self)
+options (SoupServerMessage * msg, const gchar * path, const gchar * allow)
 {
   SoupMessageHeaders *out = soup_server_message_get_response_headers (msg);
 
@@ -344,7 +343,7 @@ endpoint_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
   if (!(ws_path = served_path (self, path))) {
     refuse (msg, path, SOUP_STATUS_NOT_FOUND, "No such WHEP endpoint.");
   } else if (g_str_equal (method, "OPTIONS")) {
-    options (msg, path, "POST, OPTIONS", self);
+    options (msg, path, "POST, OPTIONS");
   } else if (g_str_equal (method, "POST")) {
     post_offer (self, msg, path, ws_path, query);
   } else {
@@ -373,7 +372,7 @@ resource_cb (SoupServer * soup, SoupServerMessage * msg, const char *path,
     return;
   }
   if (g_str_equal (method, "OPTIONS")) {
-    options (msg, path, "PATCH, DELETE, OPTIONS", self);
+    options (msg, path, "PATCH, DELETE, OPTIONS");
     return;
   }
   if (g_str_equal (method, "PATCH")) {

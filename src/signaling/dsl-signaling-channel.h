@@ -49,7 +49,6 @@ typedef enum
 {
   DSL_SIGNALING_ERROR_INVALID,      /* malformed, or not now */
   DSL_SIGNALING_ERROR_LIMIT,        /* one too many */
-  DSL_SIGNALING_ERROR_UNSUPPORTED,  /* well-formed, but we cannot do it */
 } DslSignalingError;
 
 /* The session's side: what the viewer says. */
