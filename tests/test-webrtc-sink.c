@@ -1768,10 +1768,23 @@ test_whep_viewers (void)
           20000));
   g_assert_cmpuint (dsl_shared_stream_count (), ==, 1);
   g_assert_cmpuint (dsl_shared_stream_count_running (), ==, 1);
-  /* its offer had no data channel section: no metadata channel */
-  g_assert_cmpuint (dsl_sink_webrtc_metadata_send (L"webrtc-sink",
-          L"{\"boxes\":[]}", FALSE, &sent), ==, DSL_RESULT_SUCCESS);
-  g_assert_cmpuint (sent, ==, 0);
+  /* its offer had no data channel section: no metadata channel. Sent to
+   * the whole stream once the WebSocket viewer's channel is open, a
+   * message reaches that one viewer only */
+  {
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    do {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (20000);
+      g_assert_cmpuint (dsl_sink_webrtc_metadata_send (L"webrtc-sink",
+              L"{\"boxes\":[]}", TRUE, &sent), ==, DSL_RESULT_SUCCESS);
+    } while (sent == 0 && g_get_monotonic_time () < deadline);
+    g_assert_cmpuint (sent, ==, 1);
+    g_assert_cmpuint (dsl_sink_webrtc_metadata_send (L"webrtc-sink",
+            L"{\"boxes\":[]}", FALSE, &sent), ==, DSL_RESULT_SUCCESS);
+    g_assert_cmpuint (sent, ==, 0);
+  }
 
   g_assert_true (dsl_test_receiver_wait (ws, 30000));
   g_assert_cmpint (ws->exit_status, ==, 0);
